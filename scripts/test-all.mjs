@@ -1,0 +1,73 @@
+// `npm test`: every check CI runs, in order, stopping at the first failure with a clear message.
+// Ends with one plain summary line: "tests: N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './offline.mjs';
+
+const bin = (name) => join(projectRoot, 'node_modules/.bin', name);
+const reports = join(projectRoot, '.harness/reports');
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+
+function run(title, command, args, env = {}) {
+  console.log(`\n=== ${title}`);
+  const result = spawnSync(command, args, { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status === 0;
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+function jestProject(project) {
+  const outputFile = join(reports, `${project}.json`);
+  const ok = run(`jest: ${project} tests`, process.execPath, [
+    bin('jest'),
+    '--selectProjects',
+    project,
+    '--json',
+    `--outputFile=${outputFile}`,
+    '--ci',
+  ]);
+  try {
+    const report = JSON.parse(readFileSync(outputFile, 'utf8'));
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+    totals.skipped += report.numPendingTests + report.numTodoTests;
+    if (report.numTotalTests === 0) {
+      console.error(`jest ran no ${project} test`);
+      return false;
+    }
+  } catch {
+    totals.failed += 1;
+    console.error(`jest wrote no report for the ${project} project`);
+  }
+  return ok;
+}
+
+const steps = [
+  () => run('typecheck (tsc --noEmit)', process.execPath, [bin('tsc'), '--noEmit']),
+  () => run('lint (eslint)', process.execPath, [bin('eslint'), '.']),
+  () => run('format (prettier --check)', process.execPath, [bin('prettier'), '--check', '.']),
+  () => jestProject('unit'),
+  () => jestProject('integration'),
+  () =>
+    run('bench/coldstart (smoke run; figures are not asserted)', process.execPath, [
+      join(projectRoot, 'bench/coldstart.mjs'),
+      '--runs',
+      '3',
+    ]),
+];
+
+let ok = true;
+for (const step of steps) {
+  if (!step()) {
+    ok = false;
+    break;
+  }
+}
+if (totals.skipped > 0) {
+  console.error(`${totals.skipped} test(s) were skipped; CI allows none`);
+  ok = false;
+}
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+if (!ok) console.error('npm test FAILED: see the first failing step above');
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,86 @@
+import * as z from 'zod';
+import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, partitionOfArn } from './names';
+
+/** IAM's own path grammar: "/" or "/segments/" of printable ASCII. */
+const IAM_PATH = /^\/([\x21-\x7E]+\/)?$/;
+const IAM_NAME_PREFIX = /^[\w+=,.@-]{0,24}$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+const PermissionsBoundaryArnSchema = z
+  .string()
+  .regex(/^arn:(aws|aws-cn|aws-us-gov):iam::(aws|\d{12}):policy\/.+$/, 'must be the ARN of an IAM managed policy');
+
+/** One EKS cluster the broker may grant access in. */
+export const ClusterConfigSchema = z
+  .object({
+    name: ClusterNameSchema,
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    accountId: AccountIdSchema,
+    partition: PartitionSchema.default('aws'),
+    /** The cluster's OIDC issuer URL; when absent the broker reads it from DescribeCluster. */
+    oidcIssuer: z
+      .url({ protocol: /^https$/, hostname: z.regexes.hostname })
+      .refine((url) => !url.endsWith('/'), 'must not end with "/"')
+      .optional(),
+    /** Overrides the broker-wide boundary, for clusters in another account or partition. */
+    permissionsBoundaryArn: PermissionsBoundaryArnSchema.optional(),
+  })
+  .strict();
+export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
+
+/** The broker's configuration file, parsed once per cold start. */
+export const BrokerConfigSchema = z
+  .object({
+    clusters: z.array(ClusterConfigSchema).min(1),
+    rolePath: z.string().max(512).regex(IAM_PATH, 'must be "/" or "/segment/.../"').default('/irsa-broker/'),
+    roleNamePrefix: z.string().regex(IAM_NAME_PREFIX, 'must be at most 24 of IAM name characters').default('irsa-'),
+    permissionsBoundaryArn: PermissionsBoundaryArnSchema,
+    maxSessionDurationSeconds: z.number().int().min(3600).max(43_200).default(3600),
+    /** Added to every role and policy. The broker's own tags take 5 of IAM's 50. */
+    extraTags: z
+      .record(
+        z
+          .string()
+          .regex(TAG_KEY, 'must be a valid IAM tag key')
+          .refine((key) => !/^(aws:|irsa-broker:)/i.test(key), 'must not use the reserved prefixes "aws:" or "irsa-broker:"'),
+        z.string().regex(TAG_VALUE, 'must be a valid IAM tag value'),
+      )
+      .refine((tags) => Object.keys(tags).length <= 45, 'must hold at most 45 tags')
+      .default({}),
+    allowedManagedPolicyArns: z.array(ManagedPolicyArnSchema).default([]),
+    allowSubjectPatterns: z.boolean().default(false),
+    /** IAM's default trust-policy quota is 2,048 characters; it can be raised to 4,096. */
+    trustPolicySizeLimit: z.number().int().min(512).max(4096).default(2048),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    config.clusters.forEach((cluster, index) => {
+      // Role names are case-insensitive in IAM, so cluster names must be too.
+      const key = cluster.name.toLowerCase();
+      if (seen.has(key)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'name'],
+          message: `duplicates another cluster name (names are compared case-insensitively)`,
+        });
+      }
+      seen.add(key);
+      const boundary = cluster.permissionsBoundaryArn ?? config.permissionsBoundaryArn;
+      if (partitionOfArn(boundary) !== cluster.partition) {
+        context.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'permissionsBoundaryArn'],
+          message: `the permissions boundary ${boundary} is not in the cluster's partition ${cluster.partition}`,
+        });
+      }
+    });
+  });
+export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+export type BrokerConfigInput = z.input<typeof BrokerConfigSchema>;
+
+/** Finds a configured cluster by its exact name. */
+export function findCluster(config: BrokerConfig, name: string): ClusterConfig | undefined {
+  return config.clusters.find((cluster) => cluster.name === name);
+}

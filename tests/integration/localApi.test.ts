@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalApi, type LocalApi } from '../support/localApi';
+
+const example = readFileSync(join(__dirname, '../../examples/plan-request.json'), 'utf8');
+let api: LocalApi;
+
+beforeAll(async () => {
+  api = await startLocalApi();
+}, 180_000);
+afterAll(async () => api?.stop());
+
+const postPlan = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  fetch(`${api.baseUrl}/plans`, { method: 'POST', headers, body });
+
+describe('the local API started by npm start', () => {
+  it('prints its URL and a curl example', () => {
+    expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans`);
+  });
+
+  it('serves POST /plans with the whole plan as JSON', async () => {
+    const response = await postPlan(example);
+    expect(response.status).toBe(200);
+    const plan = await response.json();
+    expect(plan.role.name).toBe('irsa-dev.payments.invoice-exporter');
+    expect(plan.role.trustPolicy.Statement[0].Condition.StringEquals).toMatchObject({
+      'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub': 'system:serviceaccount:payments:invoice-exporter',
+    });
+    expect(plan.serviceAccount.manifest.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(plan.role.arn);
+  });
+
+  it('returns only the manifest as YAML for Accept: application/yaml', async () => {
+    const response = await postPlan(example, { 'content-type': 'application/json', accept: 'application/yaml' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/yaml');
+    expect(await response.text()).toContain('kind: ServiceAccount');
+  });
+
+  it.each([
+    ['text/plain', example, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['application/json', '{"cluster":', 400, 'MALFORMED_JSON'],
+    ['application/json', '{"cluster":"dev"}', 422, 'REQUEST_INVALID'],
+    ['application/json', example.replace('"dev"', '"nope"'), 404, 'CLUSTER_NOT_FOUND'],
+  ])('answers %s %s with %i %s', async (contentType, body, status, code) => {
+    const response = await postPlan(body, { 'content-type': contentType });
+    expect(response.status).toBe(status);
+    expect((await response.json()).error.code).toBe(code);
+  });
+
+  it('serves the OpenAPI document and the health check', async () => {
+    const document = await (await fetch(`${api.baseUrl}/openapi.json`)).json();
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.paths['/plans'].post).toBeDefined();
+    expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
+  });
+});
