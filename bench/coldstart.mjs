@@ -6,19 +6,14 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { parse } from 'yaml';
+import { readServiceDefinition } from '../scripts/serviceDefinition.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench/.out/coldstart');
 const runsFlag = process.argv.indexOf('--runs');
 const runs = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 21;
 
-// serverless.yml uses CloudFormation tags (!Sub); read it with them as plain strings.
-const customTags = ['Sub', 'Ref', 'GetAtt', 'Join', 'If', 'Equals', 'Not', 'Select', 'Split', 'ImportValue', 'FindInMap'].flatMap((tag) => [
-  { tag: `!${tag}`, resolve: (value) => value },
-  { tag: `!${tag}`, collection: 'seq', resolve: (value) => value },
-]);
-const service = parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { customTags });
+const service = readServiceDefinition(root);
 const options = service.custom.esbuild;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

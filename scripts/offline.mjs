@@ -25,9 +25,16 @@ async function waitForHealth(baseUrl, child, timeoutMs) {
  * Runs `serverless offline start` (through node, not npx, so that SIGTERM reaches it) with the
  * given environment, and returns its base URL and a stop function.
  */
-export async function startOffline({ port = 3000, lambdaPort = port + 2, env = {}, stdio = 'inherit', timeoutMs = 120_000 } = {}) {
+export async function startOffline({
+  port = 3000,
+  lambdaPort = port + 2,
+  stage = 'local',
+  env = {},
+  stdio = 'inherit',
+  timeoutMs = 120_000,
+} = {}) {
   const host = '127.0.0.1';
-  const child = spawn(process.execPath, [join(projectRoot, 'node_modules/.bin/serverless'), 'offline', 'start'], {
+  const child = spawn(process.execPath, [join(projectRoot, 'node_modules/.bin/serverless'), 'offline', 'start', '--stage', stage], {
     cwd: projectRoot,
     env: { ...process.env, ...env, IRSA_BROKER_HOST: host, IRSA_BROKER_PORT: String(port), IRSA_BROKER_LAMBDA_PORT: String(lambdaPort) },
     stdio,

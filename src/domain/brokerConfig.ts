@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ApprovalRuleSchema } from './approvalRules';
 import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, partitionOfArn } from './names';
 
 /** IAM's own path grammar: "/" or "/segments/" of printable ASCII. */
@@ -10,6 +11,19 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const PermissionsBoundaryArnSchema = z
   .string()
   .regex(/^arn:(aws|aws-cn|aws-us-gov):iam::(aws|\d{12}):policy\/.+$/, 'must be the ARN of an IAM managed policy');
+
+/** How callers are identified: JWT claim names, and groups for IAM (SigV4) principals. */
+export const IdentityConfigSchema = z
+  .object({
+    groupsClaim: z.string().min(1).default('groups'),
+    emailClaim: z.string().min(1).default('email'),
+    /** IAM principals (role ARNs; assumed-role sessions match their role) and the groups they act as. */
+    iamPrincipals: z
+      .array(z.object({ arn: z.string().regex(/^arn:[a-z-]+:iam::\d{12}:(role|user)\/.+$/), groups: z.array(z.string()).min(1) }).strict())
+      .default([]),
+  })
+  .strict();
+export type IdentityConfig = z.infer<typeof IdentityConfigSchema>;
 
 /** One EKS cluster the broker may grant access in. */
 export const ClusterConfigSchema = z
@@ -52,9 +66,17 @@ export const BrokerConfigSchema = z
     allowSubjectPatterns: z.boolean().default(false),
     /** IAM's default trust-policy quota is 2,048 characters; it can be raised to 4,096. */
     trustPolicySizeLimit: z.number().int().min(512).max(4096).default(2048),
+    /** Who may request where and who approves; the first rule matching cluster and namespace applies. */
+    approvalRules: z.array(ApprovalRuleSchema).default([]),
+    identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })
   .strict()
   .superRefine((config, context) => {
+    const ruleIds = config.approvalRules.map((rule) => rule.id);
+    ruleIds.forEach((id, index) => {
+      if (ruleIds.indexOf(id) !== index)
+        context.addIssue({ code: 'custom', path: ['approvalRules', index, 'id'], message: `duplicates rule id "${id}"` });
+    });
     const seen = new Set<string>();
     config.clusters.forEach((cluster, index) => {
       // Role names are case-insensitive in IAM, so cluster names must be too.

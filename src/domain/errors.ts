@@ -91,3 +91,27 @@ export class DependencyUnavailableError extends BrokerError {
     super(ErrorKind.Unavailable, code, message, options);
   }
 }
+
+/** The caller did not prove who they are. */
+export class UnauthenticatedError extends BrokerError {
+  override name = 'UnauthenticatedError';
+  constructor(message: string, options?: BrokerErrorOptions) {
+    super(ErrorKind.Unauthenticated, 'UNAUTHENTICATED', message, options);
+  }
+}
+
+/** The caller is known but may not do this. */
+export class ForbiddenError extends BrokerError {
+  override name = 'ForbiddenError';
+  constructor(code: string, message: string, options?: BrokerErrorOptions) {
+    super(ErrorKind.Forbidden, code, message, options);
+  }
+}
+
+/** The request clashes with the current state (an illegal transition, a reused key, a lost race). */
+export class ConflictError extends BrokerError {
+  override name = 'ConflictError';
+  constructor(code: string, message: string, options?: BrokerErrorOptions) {
+    super(ErrorKind.Conflict, code, message, options);
+  }
+}

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ErrorResponse } from '../../src/api/errorResponse';
+import type { GrantPlan } from '../../src/domain/grantPlan';
 import { startLocalApi, type LocalApi } from '../support/localApi';
 
 const example = readFileSync(join(__dirname, '../../examples/plan-request.json'), 'utf8');
@@ -21,12 +23,12 @@ describe('the local API started by npm start', () => {
   it('serves POST /plans with the whole plan as JSON', async () => {
     const response = await postPlan(example);
     expect(response.status).toBe(200);
-    const plan = await response.json();
+    const plan = (await response.json()) as GrantPlan;
     expect(plan.role.name).toBe('irsa-dev.payments.invoice-exporter');
-    expect(plan.role.trustPolicy.Statement[0].Condition.StringEquals).toMatchObject({
+    expect(plan.role.trustPolicy.Statement[0]?.Condition?.StringEquals).toMatchObject({
       'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub': 'system:serviceaccount:payments:invoice-exporter',
     });
-    expect(plan.serviceAccount.manifest.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(plan.role.arn);
+    expect(plan.serviceAccount.manifest).toMatchObject({ metadata: { annotations: { 'eks.amazonaws.com/role-arn': plan.role.arn } } });
   });
 
   it('returns only the manifest as YAML for Accept: application/yaml', async () => {
@@ -44,13 +46,16 @@ describe('the local API started by npm start', () => {
   ])('answers %s %s with %i %s', async (contentType, body, status, code) => {
     const response = await postPlan(body, { 'content-type': contentType });
     expect(response.status).toBe(status);
-    expect((await response.json()).error.code).toBe(code);
+    expect(((await response.json()) as ErrorResponse).error.code).toBe(code);
   });
 
   it('serves the OpenAPI document and the health check', async () => {
-    const document = await (await fetch(`${api.baseUrl}/openapi.json`)).json();
+    const document = (await (await fetch(`${api.baseUrl}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(document.openapi).toBe('3.1.0');
-    expect(document.paths['/plans'].post).toBeDefined();
+    expect(document.paths['/plans']?.post).toBeDefined();
     expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
   });
 });

@@ -1,0 +1,158 @@
+import * as z from 'zod';
+import { AccessRequestSchema } from './accessRequest';
+import { ConflictError } from './errors';
+import { CallerIdentitySchema, type CallerIdentity } from './identity';
+import { GrantPlanSchema } from './grantPlan';
+
+/** Where an access request is in its life. */
+export const RequestStatus = {
+  Pending: 'pending',
+  Approved: 'approved',
+  Provisioning: 'provisioning',
+  Active: 'active',
+  Failed: 'failed',
+  Revoked: 'revoked',
+  Expired: 'expired',
+  Rejected: 'rejected',
+  Cancelled: 'cancelled',
+} as const;
+export type RequestStatus = (typeof RequestStatus)[keyof typeof RequestStatus];
+const ALL_STATUSES = Object.values(RequestStatus) as [RequestStatus, ...RequestStatus[]];
+export const RequestStatusSchema = z.enum(ALL_STATUSES);
+
+/**
+ * The only legal moves. A failed grant may also be revoked, so that a grant nobody will retry can
+ * still be cleaned up.
+ */
+const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
+  [RequestStatus.Pending]: [RequestStatus.Approved, RequestStatus.Rejected, RequestStatus.Cancelled, RequestStatus.Expired],
+  [RequestStatus.Approved]: [RequestStatus.Provisioning],
+  [RequestStatus.Provisioning]: [RequestStatus.Active, RequestStatus.Failed],
+  [RequestStatus.Failed]: [RequestStatus.Provisioning, RequestStatus.Revoked],
+  [RequestStatus.Active]: [RequestStatus.Revoked, RequestStatus.Expired],
+  [RequestStatus.Revoked]: [],
+  [RequestStatus.Expired]: [],
+  [RequestStatus.Rejected]: [],
+  [RequestStatus.Cancelled]: [],
+};
+
+/** What happened, as the audit trail names it. */
+export const AuditEventType = {
+  Submitted: 'submitted',
+  Approval: 'approval',
+  Approved: 'approved',
+  AutoApproved: 'auto-approved',
+  Rejected: 'rejected',
+  Cancelled: 'cancelled',
+  ProvisioningStarted: 'provisioning-started',
+  Activated: 'activated',
+  Failed: 'failed',
+  Revoked: 'revoked',
+  Expired: 'expired',
+} as const;
+export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
+
+export const AuditEventSchema = z
+  .object({
+    seq: z.number().int().min(1),
+    at: z.string(),
+    type: z.enum(Object.values(AuditEventType) as [AuditEventType, ...AuditEventType[]]),
+    actor: CallerIdentitySchema.pick({ subject: true, email: true, source: true }),
+    from: RequestStatusSchema.nullable(),
+    to: RequestStatusSchema,
+    reason: z.string().optional(),
+    comment: z.string().optional(),
+  })
+  .meta({ id: 'AuditEvent' });
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+export const ApprovalSchema = z.object({
+  subject: z.string(),
+  email: z.string().optional(),
+  at: z.string(),
+  comment: z.string().optional(),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+/** How a grant reached the cluster: plan-only until provisioning is enabled. */
+export const GrantMode = { PlanOnly: 'plan-only', Provisioned: 'provisioned' } as const;
+export type GrantMode = (typeof GrantMode)[keyof typeof GrantMode];
+
+/** An access request with its whole history; `version` guards every write. */
+export const AccessRequestRecordSchema = z
+  .object({
+    id: z.string(),
+    version: z.number().int().min(1),
+    status: RequestStatusSchema,
+    request: AccessRequestSchema,
+    requester: CallerIdentitySchema,
+    ruleId: z.string(),
+    durationHours: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    pendingUntil: z.string(),
+    activatedAt: z.string().optional(),
+    expiresAt: z.string().optional(),
+    approvals: z.array(ApprovalSchema),
+    grant: z.object({ mode: z.enum([GrantMode.PlanOnly, GrantMode.Provisioned]), note: z.string() }).optional(),
+    plan: GrantPlanSchema,
+    events: z.array(AuditEventSchema),
+  })
+  .meta({ id: 'AccessRequestRecord' });
+export type AccessRequestRecord = z.infer<typeof AccessRequestRecordSchema>;
+
+export interface Change {
+  type: AuditEventType;
+  actor: CallerIdentity;
+  at: Date;
+  reason?: string;
+  comment?: string;
+}
+
+/** Whether `to` is a legal next state from `from`. */
+export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+function auditEvent(seq: number, change: Change, from: RequestStatus | null, to: RequestStatus): AuditEvent {
+  const event: AuditEvent = {
+    seq,
+    at: change.at.toISOString(),
+    type: change.type,
+    actor: { subject: change.actor.subject, email: change.actor.email, source: change.actor.source },
+    from,
+    to,
+  };
+  if (change.reason) event.reason = change.reason;
+  if (change.comment) event.comment = change.comment;
+  return event;
+}
+
+/** Appends an audit event without changing state (a decision that does not yet decide). */
+export function recordDecision(record: AccessRequestRecord, change: Change): AccessRequestRecord {
+  return {
+    ...record,
+    updatedAt: change.at.toISOString(),
+    events: [...record.events, auditEvent(record.events.length + 1, change, record.status, record.status)],
+  };
+}
+
+/** Moves the request to `to`, appending the audit event; an illegal move is a 409 naming the current state. */
+export function transition(record: AccessRequestRecord, to: RequestStatus, change: Change): AccessRequestRecord {
+  if (!canTransition(record.status, to)) {
+    throw new ConflictError('ILLEGAL_TRANSITION', `access request ${record.id} is ${record.status}; it cannot become ${to}`, {
+      details: { current: record.status, requested: to },
+    });
+  }
+  return {
+    ...record,
+    status: to,
+    updatedAt: change.at.toISOString(),
+    events: [...record.events, auditEvent(record.events.length + 1, change, record.status, to)],
+  };
+}
+
+/** The first audit event of a new request. */
+export function submittedEvent(actor: CallerIdentity, at: Date): AuditEvent {
+  return auditEvent(1, { type: AuditEventType.Submitted, actor, at }, null, RequestStatus.Pending);
+}

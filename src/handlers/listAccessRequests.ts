@@ -1,0 +1,10 @@
+import { toAccessRequestView } from '../api/accessRequestView';
+import { jsonResponse } from '../api/responses';
+import { listAccessRequests } from '../usecases/listAccessRequests';
+import { accessRequestRoute } from './wiring/accessRequestRoute';
+
+/** GET /access-requests?status=&cluster=&namespace=&requester=&limit=&cursor= */
+export const handler = accessRequestRoute(async (event, deps) => {
+  const page = await listAccessRequests(event.queryStringParameters ?? {}, deps);
+  return jsonResponse(200, { items: page.items.map(toAccessRequestView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+});

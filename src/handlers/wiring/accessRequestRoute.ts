@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { NotFoundError } from '../../domain/errors';
+import { loadBrokerConfig } from '../../config';
+import { callerIdentity, type IdentifiedEvent } from '../../middleware/callerIdentity';
+import { httpErrorResponse } from '../../middleware/httpErrorResponse';
+import { jsonBody } from '../../middleware/jsonBody';
+import type { AccessRequestDeps } from '../../usecases/accessRequestDeps';
+import { accessRequestDeps } from './accessRequestDeps';
+
+export type RouteEvent = IdentifiedEvent<Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown }>;
+type Route = (event: RouteEvent, deps: AccessRequestDeps, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The `{id}` path parameter; anything that is not an id we issue is simply not found. */
+export function requestIdParameter(event: RouteEvent): string {
+  const id = event.pathParameters?.id ?? '';
+  if (!ID_PATTERN.test(id)) throw new NotFoundError('ACCESS_REQUEST_NOT_FOUND', `no access request ${id.slice(0, 64)}`);
+  return id;
+}
+
+/**
+ * An authenticated access-request route: errors mapped, caller identified, JSON body parsed where
+ * the route takes one (`body: 'optional'` reads a missing body as `{}`).
+ */
+export function accessRequestRoute(route: Route, { body }: { body?: 'required' | 'optional' } = {}) {
+  const handler = middy<RouteEvent, APIGatewayProxyResultV2>()
+    .use(httpErrorResponse())
+    .use(callerIdentity(() => loadBrokerConfig().identity) as unknown as middy.MiddlewareObj<RouteEvent>);
+  if (body) handler.use(jsonBody({ optional: body === 'optional' }) as unknown as middy.MiddlewareObj<RouteEvent>);
+  return handler.handler((event, context) => route(event, accessRequestDeps(), context));
+}

@@ -1,0 +1,12 @@
+import type { BrokerConfig } from '../domain/brokerConfig';
+import type { AccessRequestStore, ClusterIssuerSource, Clock, IdSource } from '../ports';
+
+/** What the access-request use cases need; handlers build it once per cold start. */
+export interface AccessRequestDeps {
+  config: BrokerConfig;
+  store: AccessRequestStore;
+  clock: Clock;
+  ids: IdSource;
+  issuers: ClusterIssuerSource;
+  serviceAccountTemplate: string;
+}

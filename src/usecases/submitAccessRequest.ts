@@ -1,0 +1,56 @@
+import { AccessRequestSchema } from '../domain/accessRequest';
+import { assertMayRequest, effectiveDurationHours, findApprovalRule, findAutoApproval } from '../domain/approvalRules';
+import { findCluster } from '../domain/brokerConfig';
+import { activatePlanOnly, autoApprove } from '../domain/decisions';
+import { NotFoundError } from '../domain/errors';
+import { makeGrantPlan } from '../domain/grantPlan';
+import type { CallerIdentity } from '../domain/identity';
+import { parseInput } from '../domain/parseInput';
+import { RequestStatus, submittedEvent, type AccessRequestRecord } from '../domain/requestLifecycle';
+import type { AccessRequestDeps } from './accessRequestDeps';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Files an access request: validates it, checks the caller may ask in that namespace, plans the
+ * grant (so a request that cannot be provisioned is refused now, not after approval) and stores it
+ * pending — or approved and active at once when an auto-approval condition covers it.
+ */
+export async function submitAccessRequest(body: unknown, caller: CallerIdentity, deps: AccessRequestDeps): Promise<AccessRequestRecord> {
+  const request = parseInput(AccessRequestSchema, body, 'access request');
+  const cluster = findCluster(deps.config, request.cluster);
+  if (!cluster) throw new NotFoundError('CLUSTER_NOT_FOUND', `cluster "${request.cluster}" is not configured in this broker`);
+  const rule = findApprovalRule(deps.config.approvalRules, request.cluster, request.namespace);
+  assertMayRequest(rule, caller, request.namespace);
+  const durationHours = effectiveDurationHours(rule, request);
+
+  const id = deps.ids.newId();
+  const now = deps.clock.now();
+  const plan = makeGrantPlan({
+    request,
+    cluster,
+    issuerUrl: await deps.issuers.getIssuerUrl(cluster),
+    config: deps.config,
+    serviceAccountTemplate: deps.serviceAccountTemplate,
+    requestId: id,
+  });
+  let record: AccessRequestRecord = {
+    id,
+    version: 1,
+    status: RequestStatus.Pending,
+    request,
+    requester: caller,
+    ruleId: rule.id,
+    durationHours,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    pendingUntil: new Date(now.getTime() + rule.pendingTimeoutHours * HOUR_MS).toISOString(),
+    approvals: [],
+    plan,
+    events: [submittedEvent(caller, now)],
+  };
+  const autoApproval = findAutoApproval(rule, request, durationHours);
+  if (autoApproval !== undefined) record = activatePlanOnly(autoApprove(record, rule, autoApproval, now), now);
+  await deps.store.create(record);
+  return record;
+}
