@@ -8,6 +8,8 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'yaml'],
   testEnvironment: 'node',
+  // @middy/* export only an "import" condition, which jest's CommonJS resolver skips.
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
 };
 module.exports = {
   projects: [

@@ -2,7 +2,7 @@
 // that loads the same AWS SDK clients. Bundles are built with the esbuild options of serverless.yml.
 // Usage: node bench/coldstart.mjs [--runs N]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';

@@ -22,8 +22,9 @@ export function freePort() {
 /**
  * Starts dynalite (data in `path`, or in memory when absent) and makes sure the table exists.
  * Returns the endpoint and a stop function.
+ * @param {{ root: string, tableName: string, path?: string, port?: number }} options
  */
-export async function startLocalDynamo({ root, tableName, path, port }) {
+export async function startLocalDynamo({ root, tableName, path = undefined, port = undefined }) {
   const listenPort = port ?? (await freePort());
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise((resolve, reject) => {

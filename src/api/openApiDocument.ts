@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
 import { GrantPlanSchema } from '../domain/grantPlan';
+import { AuditEventSchema } from '../domain/requestLifecycle';
+import { AccessRequestViewSchema, DecisionBodySchema } from './accessRequestView';
 import { ErrorResponseSchema } from './errorResponse';
 
 const componentRef = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -9,13 +11,23 @@ function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: componentRef('ErrorResponse') } } };
 }
 
+const SHARED = '__shared';
+
 /**
  * JSON Schemas of every schema that carries an `id`, generated from the same zod schemas that
- * validate requests, so the document cannot drift from the code.
+ * validate requests, so the document cannot drift from the code. Schemas zod files under a shared
+ * "$defs" entry are hoisted to components of their own.
  */
 function componentSchemas(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
-  for (const schema of [AccessRequestSchema, GrantPlanSchema, ErrorResponseSchema]) {
+  for (const schema of [
+    AccessRequestSchema,
+    GrantPlanSchema,
+    ErrorResponseSchema,
+    AccessRequestViewSchema,
+    AuditEventSchema,
+    DecisionBodySchema,
+  ]) {
     registry.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
   }
   const { schemas } = z.toJSONSchema(registry, {
@@ -24,13 +36,142 @@ function componentSchemas(): Record<string, unknown> {
     unrepresentable: 'any',
     uri: (id) => `#/components/schemas/${id}`,
   });
+  const { [SHARED]: shared, ...named } = schemas as Record<string, { $defs?: Record<string, unknown> }>;
+  const all: Record<string, unknown> = { ...named, ...(shared?.$defs ?? {}) };
+  const hoisted = JSON.parse(JSON.stringify(all).replaceAll(`#/components/schemas/${SHARED}#/$defs/`, '#/components/schemas/')) as Record<
+    string,
+    unknown
+  >;
   return Object.fromEntries(
-    Object.entries(schemas).map(([id, schema]) => {
+    Object.entries(hoisted).map(([id, schema]) => {
       const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
       return [id, rest];
     }),
   );
 }
+
+const json = (id: string, description: string) => ({ description, content: { 'application/json': { schema: componentRef(id) } } });
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const authenticated = [{ portalJwt: [] }, { sigv4: [] }];
+const authErrors = { '401': errorResponse('No caller identity.'), '404': errorResponse('No such access request.') };
+
+function decision(operationId: string, summary: string, extra: Record<string, unknown> = {}) {
+  return {
+    post: {
+      operationId,
+      summary,
+      security: authenticated,
+      parameters: [idParameter],
+      requestBody: { required: false, content: { 'application/json': { schema: componentRef('DecisionBody') } } },
+      responses: {
+        '200': json('AccessRequestView', 'The request after the decision.'),
+        ...authErrors,
+        '403': errorResponse('The caller may not make this decision (not an approver, self-approval, not the requester).'),
+        '409': errorResponse('Illegal transition (the message names the current state) or a repeated approval.'),
+        '422': errorResponse('Invalid body.'),
+        ...extra,
+      },
+    },
+  };
+}
+
+const accessRequestPaths = {
+  '/access-requests': {
+    post: {
+      operationId: 'submitAccessRequest',
+      summary: 'Submit an access request. Honours Idempotency-Key: same key and body → the same request; same key, other body → 409.',
+      security: authenticated,
+      parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+      requestBody: { required: true, content: { 'application/json': { schema: componentRef('AccessRequest') } } },
+      responses: {
+        '201': json('AccessRequestView', 'The stored request: pending, or active when an auto-approval rule covered it.'),
+        '400': errorResponse('Malformed JSON.'),
+        '401': errorResponse('No caller identity.'),
+        '403': errorResponse("No rule covers the namespace, or the caller's groups do not own it."),
+        '404': errorResponse('Unknown cluster.'),
+        '409': errorResponse('Idempotency-Key reused with another body, or still in progress.'),
+        '415': errorResponse('Not application/json.'),
+        '422': errorResponse('Schema, rule (duration) or IAM limit violation.'),
+      },
+    },
+    get: {
+      operationId: 'listAccessRequests',
+      summary: 'Access requests, newest first, filtered and paginated with an opaque cursor.',
+      security: authenticated,
+      parameters: [
+        { name: 'status', in: 'query', schema: { type: 'string' } },
+        { name: 'cluster', in: 'query', schema: { type: 'string' } },
+        { name: 'namespace', in: 'query', schema: { type: 'string' } },
+        { name: 'requester', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': {
+          description: 'A page.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { items: { type: 'array', items: componentRef('AccessRequestView') }, nextCursor: { type: 'string' } },
+              },
+            },
+          },
+        },
+        '400': errorResponse('A cursor this API did not issue, or one from a list with other filters.'),
+        '401': errorResponse('No caller identity.'),
+        '422': errorResponse('Invalid filter.'),
+      },
+    },
+  },
+  '/access-requests/{id}': {
+    get: {
+      operationId: 'getAccessRequest',
+      security: authenticated,
+      parameters: [idParameter],
+      responses: { '200': json('AccessRequestView', 'The request.'), ...authErrors },
+    },
+  },
+  '/access-requests/{id}/approve': decision(
+    'approveAccessRequest',
+    'Approve; the approval that completes the required count activates the grant.',
+  ),
+  '/access-requests/{id}/reject': decision('rejectAccessRequest', 'Reject, with a comment saying why.'),
+  '/access-requests/{id}/cancel': decision('cancelAccessRequest', 'The requester withdraws a pending request.'),
+  '/access-requests/{id}/revoke': decision('revokeAccessRequest', 'End a grant (requester or an approver).'),
+  '/access-requests/{id}/events': {
+    get: {
+      operationId: 'getAccessRequestEvents',
+      summary: 'The append-only audit trail, oldest first.',
+      security: authenticated,
+      parameters: [idParameter],
+      responses: {
+        '200': {
+          description: 'Events.',
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { events: { type: 'array', items: componentRef('AuditEvent') } } },
+            },
+          },
+        },
+        ...authErrors,
+      },
+    },
+  },
+  '/access-requests/{id}/manifest': {
+    get: {
+      operationId: 'getAccessRequestManifest',
+      summary: "The grant's ServiceAccount manifest; header x-irsa-broker-grant-mode says plan-only or provisioned.",
+      security: authenticated,
+      parameters: [idParameter],
+      responses: {
+        '200': { description: 'The manifest.', content: { 'application/yaml': { schema: { type: 'string' } } } },
+        ...authErrors,
+        '409': errorResponse('The grant is not active.'),
+      },
+    },
+  },
+};
 
 /** The broker's OpenAPI 3.1 document. */
 export function makeOpenApiDocument(version: string): Record<string, unknown> {
@@ -64,6 +205,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      ...accessRequestPaths,
       '/openapi.json': {
         get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
       },
@@ -71,6 +213,22 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
         get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': { description: 'The API is up.' } } },
       },
     },
-    components: { schemas: componentSchemas() },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        portalJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "A token from the organisation's identity provider.",
+        },
+        sigv4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'AWS SigV4 (execute-api), on the /iam/ copies of these routes.',
+        },
+      },
+    },
   };
 }

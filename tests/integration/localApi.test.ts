@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ErrorResponse } from '../../src/api/errorResponse';
 import type { GrantPlan } from '../../src/domain/grantPlan';
-import { startLocalApi, type LocalApi } from '../support/localApi';
+import { localToken, startLocalApi, type LocalApi } from '../support/localApi';
 
 const example = readFileSync(join(__dirname, '../../examples/plan-request.json'), 'utf8');
 let api: LocalApi;
@@ -57,5 +57,35 @@ describe('the local API started by npm start', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.paths['/plans']?.post).toBeDefined();
     expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('walks the README flow: submit as a requester, approve as an approver, read the request and its events', async () => {
+    const alice = { authorization: `Bearer ${localToken('alice', ['team-payments'])}` };
+    const bob = { authorization: `Bearer ${localToken('bob', ['payments-leads'])}` };
+    const submitted = await fetch(`${api.baseUrl}/access-requests`, {
+      method: 'POST',
+      headers: { ...alice, 'content-type': 'application/json' },
+      body: example,
+    });
+    expect(submitted.status).toBe(201);
+    const { id } = (await submitted.json()) as { id: string };
+    const approved = await fetch(`${api.baseUrl}/access-requests/${id}/approve`, {
+      method: 'POST',
+      headers: { ...bob, 'content-type': 'application/json' },
+      body: JSON.stringify({ comment: 'fine' }),
+    });
+    expect(approved.status).toBe(200);
+    const request = (await (await fetch(`${api.baseUrl}/access-requests/${id}`, { headers: alice })).json()) as { status: string };
+    expect(request.status).toBe('active');
+    const { events } = (await (await fetch(`${api.baseUrl}/access-requests/${id}/events`, { headers: alice })).json()) as {
+      events: { type: string }[];
+    };
+    expect(events.map((event) => event.type)).toEqual(['submitted', 'approved', 'provisioning-started', 'activated']);
+    const manifest = await fetch(`${api.baseUrl}/access-requests/${id}/manifest`, { headers: alice });
+    expect(await manifest.text()).toContain('kind: ServiceAccount');
+  });
+
+  it('refuses access-request routes without a token', async () => {
+    expect((await fetch(`${api.baseUrl}/access-requests`)).status).toBe(401);
   });
 });

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A free loopback port, found by binding port 0. */
@@ -23,8 +25,9 @@ export interface LocalApi {
 /** Runs the README's first line (`npm start`, i.e. scripts/start-local.mjs) and waits for its banner. */
 export async function startLocalApi(env: Record<string, string> = {}, timeoutMs = 120_000): Promise<LocalApi> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'irsa-broker-data-'));
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, '../../scripts/start-local.mjs')], {
-    env: { ...process.env, ...env, PORT: String(port), LAMBDA_PORT: String(lambdaPort) },
+    env: { ...process.env, ...env, PORT: String(port), LAMBDA_PORT: String(lambdaPort), IRSA_BROKER_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -32,8 +35,12 @@ export async function startLocalApi(env: Record<string, string> = {}, timeoutMs 
   child.stderr?.on('data', (chunk) => (output += chunk));
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
+      const done = () => {
+        rmSync(dataDir, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null) return done();
+      child.once('exit', done);
       child.kill('SIGTERM');
     });
   const deadline = Date.now() + timeoutMs;
@@ -46,4 +53,15 @@ export async function startLocalApi(env: Record<string, string> = {}, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { baseUrl: match()![1]!, output: () => output, stop };
+}
+
+/** A token for the local API, made by the same script the README uses. */
+export function localToken(sub: string, groups: string[]): string {
+  return execFileSync(process.execPath, [
+    join(__dirname, '../../scripts/local-token.mjs'),
+    '--sub',
+    sub,
+    '--groups',
+    groups.join(','),
+  ]).toString();
 }

@@ -1,0 +1,86 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { join } from 'node:path';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalDynamo } from '../../scripts/localDynamo.mjs';
+
+export const projectRoot = join(__dirname, '../..');
+
+/** Someone calling through the JWT authorizer. */
+export interface Caller {
+  sub: string;
+  groups: string[];
+  email?: string;
+}
+
+export const people = {
+  alice: { sub: 'alice', email: 'alice@example.com', groups: ['team-payments'] },
+  carol: { sub: 'carol', groups: ['team-payments', 'payments-leads'] },
+  bob: { sub: 'bob', groups: ['payments-leads'] },
+  dave: { sub: 'dave', groups: ['platform-admins'] },
+  erin: { sub: 'erin', groups: ['security'] },
+  mallory: { sub: 'mallory', groups: ['team-marketing'] },
+} satisfies Record<string, Caller>;
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The embedded DynamoDB with the table, and the environment handlers read. */
+export async function startStore(tableName = 'irsa-broker-test') {
+  const dynamo = await startLocalDynamo({ root: projectRoot, tableName });
+  Object.assign(process.env, {
+    IRSA_BROKER_TABLE: tableName,
+    IRSA_BROKER_CONFIG: join(projectRoot, 'config/broker.yaml'),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  });
+  return dynamo;
+}
+
+const context = { functionName: 'test', getRemainingTimeInMillis: () => 10_000, awsRequestId: 'test' } as unknown as Context;
+
+export interface CallOptions {
+  caller?: Caller;
+  body?: unknown;
+  id?: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
+/** Invokes a real handler module (real middy stack, real DynamoDB client) with an HTTP API event. */
+export async function call(
+  handlerName: string,
+  options: CallOptions = {},
+): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+  const { handler } = require(join(projectRoot, 'src/handlers', handlerName)) as { handler: Handler };
+  const claims = options.caller && { sub: options.caller.sub, email: options.caller.email, groups: `[${options.caller.groups.join(' ')}]` };
+  const event = {
+    version: '2.0',
+    routeKey: handlerName,
+    rawPath: '/',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    queryStringParameters: options.query,
+    pathParameters: options.id ? { id: options.id } : undefined,
+    requestContext: { http: { method: 'POST' }, authorizer: claims ? { jwt: { claims, scopes: [] } } : undefined },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
+  const response = await handler(event, context);
+  const contentType = String(response.headers?.['content-type'] ?? '');
+  return {
+    status: response.statusCode ?? 0,
+    headers: response.headers ?? {},
+    body: contentType.includes('json') && response.body ? JSON.parse(response.body) : response.body,
+  };
+}
+
+export function paymentsRequest(overrides: Record<string, unknown> = {}) {
+  return {
+    cluster: 'dev',
+    namespace: 'payments',
+    serviceAccount: 'invoice-exporter',
+    grants: [{ type: 's3', bucket: 'acme-invoices', prefix: 'exports/', level: 'read-write' }],
+    justification: 'nightly export',
+    ...overrides,
+  };
+}
