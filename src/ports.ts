@@ -1,4 +1,6 @@
 import type { ClusterConfig } from './domain/brokerConfig';
+import type { Tag } from './domain/makeTags';
+import type { PolicyDocument } from './domain/policyDocument';
 import type { AccessRequestRecord, RequestStatus } from './domain/requestLifecycle';
 
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
@@ -37,4 +39,84 @@ export interface Clock {
 
 export interface IdSource {
   newId(): string;
+}
+
+/** What DescribeCluster tells about a cluster. */
+export interface ClusterInfo {
+  issuerUrl: string;
+  endpoint: string;
+  certificateAuthorityData: string;
+}
+
+/** Cluster facts from EKS, cached per cold start. */
+export interface ClusterDirectory {
+  describeCluster(cluster: ClusterConfig): Promise<ClusterInfo>;
+}
+
+/** An IAM role as IAM reports it. */
+export interface LiveRole {
+  arn: string;
+  trustPolicy: PolicyDocument;
+  tags: Tag[];
+  permissionsBoundaryArn?: string;
+}
+
+/** A customer-managed policy as IAM reports it. */
+export interface LivePolicy {
+  arn: string;
+  tags: Tag[];
+  defaultVersionId: string;
+  defaultDocument: PolicyDocument;
+  /** Oldest first. */
+  versions: { versionId: string; isDefault: boolean }[];
+}
+
+export interface RoleSpec {
+  name: string;
+  path: string;
+  trustPolicy: PolicyDocument;
+  permissionsBoundaryArn: string;
+  maxSessionDurationSeconds: number;
+  tags: Tag[];
+  description: string;
+}
+
+export interface PolicySpec {
+  name: string;
+  path: string;
+  document: PolicyDocument;
+  tags: Tag[];
+  description: string;
+}
+
+/** Whether a create made the object or found one of the same name. */
+export type CreateOutcome = 'created' | 'exists';
+
+/**
+ * The IAM calls provisioning needs. Reads return undefined for a missing object; deletes and
+ * detaches of a missing object succeed, so that revoke is idempotent.
+ */
+export interface IamGateway {
+  oidcProviderExists(arn: string): Promise<boolean>;
+  createOidcProvider(issuerUrl: string, tags: Tag[]): Promise<void>;
+  createPolicy(spec: PolicySpec): Promise<CreateOutcome>;
+  findPolicy(arn: string): Promise<LivePolicy | undefined>;
+  createDefaultPolicyVersion(arn: string, document: PolicyDocument): Promise<void>;
+  deletePolicyVersion(arn: string, versionId: string): Promise<void>;
+  deletePolicy(arn: string): Promise<void>;
+  /** Roles, users and groups the policy is attached to (IAM refuses to delete it while any remain). */
+  countPolicyAttachments(arn: string): Promise<number>;
+  createRole(spec: RoleSpec): Promise<CreateOutcome>;
+  findRole(name: string): Promise<LiveRole | undefined>;
+  updateTrustPolicy(roleName: string, document: PolicyDocument): Promise<void>;
+  putPermissionsBoundary(roleName: string, boundaryArn: string): Promise<void>;
+  listAttachedPolicyArns(roleName: string): Promise<string[]>;
+  attachPolicy(roleName: string, policyArn: string): Promise<void>;
+  detachPolicy(roleName: string, policyArn: string): Promise<void>;
+  deleteRole(roleName: string): Promise<void>;
+}
+
+/** Starts provisioning of an approved request without waiting for it. */
+export interface ProvisioningQueue {
+  enqueue(requestId: string): Promise<void>;
 }

@@ -25,6 +25,19 @@ export const IdentityConfigSchema = z
   .strict();
 export type IdentityConfig = z.infer<typeof IdentityConfigSchema>;
 
+/** Whether approval creates IAM objects, and what the broker may do on its own. */
+export const ProvisioningConfigSchema = z
+  .object({
+    /** Off: approved grants are plan-only (nothing is created in AWS). */
+    enabled: z.boolean().default(false),
+    /** Create a cluster's IAM OIDC provider when it is missing (otherwise fail, saying how to fix it). */
+    createOidcProvider: z.boolean().default(false),
+    /** Let the reconciler put drifted trust, policy and attachments back (otherwise it only reports). */
+    repairDrift: z.boolean().default(false),
+  })
+  .strict();
+export type ProvisioningConfig = z.infer<typeof ProvisioningConfigSchema>;
+
 /** One EKS cluster the broker may grant access in. */
 export const ClusterConfigSchema = z
   .object({
@@ -68,6 +81,7 @@ export const BrokerConfigSchema = z
     trustPolicySizeLimit: z.number().int().min(512).max(4096).default(2048),
     /** Who may request where and who approves; the first rule matching cluster and namespace applies. */
     approvalRules: z.array(ApprovalRuleSchema).default([]),
+    provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
     identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })
   .strict()

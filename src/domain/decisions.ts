@@ -1,7 +1,15 @@
 import { isApprover, type ApprovalRule } from './approvalRules';
 import { ConflictError, ForbiddenError, ValidationError } from './errors';
 import { isSamePerson, SYSTEM_IDENTITY, type CallerIdentity } from './identity';
-import { AuditEventType, GrantMode, RequestStatus, recordDecision, transition, type AccessRequestRecord } from './requestLifecycle';
+import {
+  AuditEventType,
+  canTransition,
+  GrantMode,
+  RequestStatus,
+  recordDecision,
+  transition,
+  type AccessRequestRecord,
+} from './requestLifecycle';
 
 const HOUR_MS = 3_600_000;
 
@@ -133,19 +141,21 @@ export function cancel(record: AccessRequestRecord, caller: CallerIdentity, now:
   return transition(record, RequestStatus.Cancelled, { type: AuditEventType.Cancelled, actor: caller, at: now, comment });
 }
 
-/** Ends a grant early: its requester or an approver of its rule may. */
-export function revoke(
-  record: AccessRequestRecord,
-  rule: ApprovalRule,
-  caller: CallerIdentity,
-  now: Date,
-  comment?: string,
-): AccessRequestRecord {
+/** Only a grant's requester or an approver of its rule may end it or retry it. */
+export function assertMayManageGrant(record: AccessRequestRecord, rule: ApprovalRule, caller: CallerIdentity): void {
   if (!isSamePerson(record.requester, caller) && !isApprover(rule, caller)) {
     throw new ForbiddenError(
-      'NOT_ALLOWED_TO_REVOKE',
-      `only the requester or members of ${rule.approverGroups.join(', ')} may revoke this grant`,
+      'NOT_ALLOWED_TO_MANAGE_GRANT',
+      `only the requester or members of ${rule.approverGroups.join(', ')} may do this`,
     );
   }
-  return transition(record, RequestStatus.Revoked, { type: AuditEventType.Revoked, actor: caller, at: now, comment });
+}
+
+/** A move that must be legal now, or a 409 naming the current state. */
+export function assertCanBecome(record: AccessRequestRecord, to: RequestStatus): void {
+  if (!canTransition(record.status, to)) {
+    throw new ConflictError('ILLEGAL_TRANSITION', `access request ${record.id} is ${record.status}; it cannot become ${to}`, {
+      details: { current: record.status, requested: to },
+    });
+  }
 }

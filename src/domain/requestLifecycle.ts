@@ -49,6 +49,10 @@ export const AuditEventType = {
   Failed: 'failed',
   Revoked: 'revoked',
   Expired: 'expired',
+  /** One change the broker made in AWS (or Kubernetes): what, on which object. */
+  AwsChange: 'aws-change',
+  DriftDetected: 'drift-detected',
+  DriftRepaired: 'drift-repaired',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 
@@ -94,7 +98,24 @@ export const AccessRequestRecordSchema = z
     activatedAt: z.string().optional(),
     expiresAt: z.string().optional(),
     approvals: z.array(ApprovalSchema),
-    grant: z.object({ mode: z.enum([GrantMode.PlanOnly, GrantMode.Provisioned]), note: z.string() }).optional(),
+    grant: z
+      .object({
+        mode: z.enum([GrantMode.PlanOnly, GrantMode.Provisioned]),
+        note: z.string(),
+        roleArn: z.string().optional(),
+        policyArn: z.string().optional(),
+      })
+      .optional(),
+    /** Progress of provisioning, so that a retry verifies finished steps with reads instead of writes. */
+    provisioning: z
+      .object({
+        policyCreated: z.boolean().optional(),
+        roleCreated: z.boolean().optional(),
+        attached: z.array(z.string()).optional(),
+        attempts: z.number().int().optional(),
+        lastError: z.object({ code: z.string(), message: z.string() }).optional(),
+      })
+      .optional(),
     plan: GrantPlanSchema,
     events: z.array(AuditEventSchema),
   })

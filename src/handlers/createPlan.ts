@@ -13,7 +13,7 @@ import { planGrant, type PlanGrantDeps } from '../usecases/planGrant';
 const deps: PlanGrantDeps = {
   config: loadBrokerConfig(),
   // The EKS client is imported only if a configured cluster has no issuer.
-  issuers: createClusterIssuerSource(async () => new (await import('../adapters/aws/eksClusterIssuers')).EksClusterIssuers()),
+  issuers: createClusterIssuerSource(async () => new (await import('../adapters/aws/eksClusterDirectory')).EksClusterDirectory()),
   serviceAccountTemplate: kubeTemplates.serviceAccount,
 };
 

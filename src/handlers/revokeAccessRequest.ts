@@ -3,6 +3,7 @@ import { jsonResponse } from '../api/responses';
 import { parseInput } from '../domain/parseInput';
 import { revokeAccessRequest } from '../usecases/revokeAccessRequest';
 import { accessRequestRoute, requestIdParameter } from './wiring/accessRequestRoute';
+import { provisioningDeps } from './wiring/provisioningDeps';
 
 /** POST /access-requests/{id}/revoke */
 export const handler = accessRequestRoute(
@@ -10,5 +11,5 @@ export const handler = accessRequestRoute(
     const body = parseInput(DecisionBodySchema, event.body, 'revoke body');
     return jsonResponse(200, toAccessRequestView(await revokeAccessRequest(requestIdParameter(event), event.caller, body.comment, deps)));
   },
-  { body: 'optional' },
+  { body: 'optional', deps: provisioningDeps },
 );

@@ -1,5 +1,5 @@
 import type { BrokerConfig } from '../domain/brokerConfig';
-import type { AccessRequestStore, ClusterIssuerSource, Clock, IdSource } from '../ports';
+import type { AccessRequestStore, ClusterIssuerSource, Clock, IdSource, ProvisioningQueue } from '../ports';
 
 /** What the access-request use cases need; handlers build it once per cold start. */
 export interface AccessRequestDeps {
@@ -9,4 +9,6 @@ export interface AccessRequestDeps {
   ids: IdSource;
   issuers: ClusterIssuerSource;
   serviceAccountTemplate: string;
+  /** Where approved requests go when config enables provisioning. */
+  queue: ProvisioningQueue;
 }

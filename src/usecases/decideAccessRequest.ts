@@ -4,21 +4,34 @@ import { RequestStatus, type AccessRequestRecord } from '../domain/requestLifecy
 import type { AccessRequestDeps } from './accessRequestDeps';
 import { changeAccessRequest } from './changeAccessRequest';
 
-/** Adds the caller's approval; the approval that completes the count also activates the grant. */
-export function approveAccessRequest(
+/**
+ * What follows approval: with provisioning enabled the request waits, approved, for the provisioning
+ * function; without it, it becomes a plan-only grant at once.
+ */
+export function afterApproval(record: AccessRequestRecord, now: Date, deps: Pick<AccessRequestDeps, 'config'>): AccessRequestRecord {
+  if (record.status !== RequestStatus.Approved || deps.config.provisioning.enabled) return record;
+  return activatePlanOnly(record, now);
+}
+
+/** Hands an approved request to the provisioning function; a lost hand-off is resumed with /retry. */
+export async function startProvisioningIfApproved(record: AccessRequestRecord, deps: Pick<AccessRequestDeps, 'queue'>): Promise<void> {
+  if (record.status === RequestStatus.Approved) await deps.queue.enqueue(record.id);
+}
+
+/** Adds the caller's approval; the approval that completes the count moves the grant on. */
+export async function approveAccessRequest(
   id: string,
   caller: CallerIdentity,
   comment: string | undefined,
   deps: AccessRequestDeps,
 ): Promise<AccessRequestRecord> {
-  return changeAccessRequest(
+  const record = await changeAccessRequest(
     id,
-    (record, rule, now) => {
-      const approved = approve(record, rule, caller, now, comment);
-      return approved.status === RequestStatus.Approved ? activatePlanOnly(approved, now) : approved;
-    },
+    (current, rule, now) => afterApproval(approve(current, rule, caller, now, comment), now, deps),
     deps,
   );
+  await startProvisioningIfApproved(record, deps);
+  return record;
 }
 
 /** Rejects a pending request with the caller's reason. */

@@ -1,13 +1,14 @@
 import { AccessRequestSchema } from '../domain/accessRequest';
 import { assertMayRequest, effectiveDurationHours, findApprovalRule, findAutoApproval } from '../domain/approvalRules';
 import { findCluster } from '../domain/brokerConfig';
-import { activatePlanOnly, autoApprove } from '../domain/decisions';
+import { autoApprove } from '../domain/decisions';
 import { NotFoundError } from '../domain/errors';
 import { makeGrantPlan } from '../domain/grantPlan';
 import type { CallerIdentity } from '../domain/identity';
 import { parseInput } from '../domain/parseInput';
 import { RequestStatus, submittedEvent, type AccessRequestRecord } from '../domain/requestLifecycle';
 import type { AccessRequestDeps } from './accessRequestDeps';
+import { afterApproval, startProvisioningIfApproved } from './decideAccessRequest';
 
 const HOUR_MS = 3_600_000;
 
@@ -50,7 +51,8 @@ export async function submitAccessRequest(body: unknown, caller: CallerIdentity,
     events: [submittedEvent(caller, now)],
   };
   const autoApproval = findAutoApproval(rule, request, durationHours);
-  if (autoApproval !== undefined) record = activatePlanOnly(autoApprove(record, rule, autoApproval, now), now);
+  if (autoApproval !== undefined) record = afterApproval(autoApprove(record, rule, autoApproval, now), now, deps);
   await deps.store.create(record);
+  await startProvisioningIfApproved(record, deps);
   return record;
 }

@@ -9,7 +9,7 @@ import type { AccessRequestDeps } from '../../usecases/accessRequestDeps';
 import { accessRequestDeps } from './accessRequestDeps';
 
 export type RouteEvent = IdentifiedEvent<Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown }>;
-type Route = (event: RouteEvent, deps: AccessRequestDeps, context: Context) => Promise<APIGatewayProxyResultV2>;
+type Route<Deps> = (event: RouteEvent, deps: Deps, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -24,10 +24,13 @@ export function requestIdParameter(event: RouteEvent): string {
  * An authenticated access-request route: errors mapped, caller identified, JSON body parsed where
  * the route takes one (`body: 'optional'` reads a missing body as `{}`).
  */
-export function accessRequestRoute(route: Route, { body }: { body?: 'required' | 'optional' } = {}) {
+export function accessRequestRoute<Deps = AccessRequestDeps>(
+  route: Route<Deps>,
+  { body, deps = accessRequestDeps as unknown as () => Deps }: { body?: 'required' | 'optional'; deps?: () => Deps } = {},
+) {
   const handler = middy<RouteEvent, APIGatewayProxyResultV2>()
     .use(httpErrorResponse())
     .use(callerIdentity(() => loadBrokerConfig().identity) as unknown as middy.MiddlewareObj<RouteEvent>);
   if (body) handler.use(jsonBody({ optional: body === 'optional' }) as unknown as middy.MiddlewareObj<RouteEvent>);
-  return handler.handler((event, context) => route(event, accessRequestDeps(), context));
+  return handler.handler((event, context) => route(event, deps(), context));
 }

@@ -1,0 +1,54 @@
+import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
+import type { ClusterConfig } from '../../domain/brokerConfig';
+import { DependencyUnavailableError, NotFoundError } from '../../domain/errors';
+import type { ClusterDirectory, ClusterInfo, ClusterIssuerSource } from '../../ports';
+
+/** Reads clusters with EKS DescribeCluster, one client per region, each answer cached per cold start. */
+export class EksClusterDirectory implements ClusterDirectory, ClusterIssuerSource {
+  private readonly clients = new Map<string, EKSClient>();
+  private readonly clusters = new Map<string, Promise<ClusterInfo>>();
+
+  constructor(private readonly makeClient: (region: string) => EKSClient = (region) => new EKSClient({ region })) {}
+
+  describeCluster(cluster: ClusterConfig): Promise<ClusterInfo> {
+    const key = `${cluster.accountId}/${cluster.region}/${cluster.name}`;
+    let info = this.clusters.get(key);
+    if (!info) {
+      info = this.describe(cluster);
+      // A failed lookup is not cached: the next request tries again.
+      info.catch(() => this.clusters.delete(key));
+      this.clusters.set(key, info);
+    }
+    return info;
+  }
+
+  async getIssuerUrl(cluster: ClusterConfig): Promise<string> {
+    return (await this.describeCluster(cluster)).issuerUrl;
+  }
+
+  private clientFor(region: string): EKSClient {
+    let client = this.clients.get(region);
+    if (!client) {
+      client = this.makeClient(region);
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  private async describe(cluster: ClusterConfig): Promise<ClusterInfo> {
+    let described;
+    try {
+      described = (await this.clientFor(cluster.region).send(new DescribeClusterCommand({ name: cluster.name }))).cluster;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') {
+        throw new NotFoundError('CLUSTER_NOT_FOUND_IN_EKS', `EKS has no cluster "${cluster.name}" in ${cluster.region}`, { cause: error });
+      }
+      throw new DependencyUnavailableError('EKS_UNAVAILABLE', `cannot describe EKS cluster "${cluster.name}"`, { cause: error });
+    }
+    const issuerUrl = described?.identity?.oidc?.issuer;
+    if (!issuerUrl) {
+      throw new DependencyUnavailableError('CLUSTER_HAS_NO_OIDC_ISSUER', `EKS cluster "${cluster.name}" reports no OIDC issuer`);
+    }
+    return { issuerUrl, endpoint: described?.endpoint ?? '', certificateAuthorityData: described?.certificateAuthority?.data ?? '' };
+  }
+}

@@ -1,0 +1,225 @@
+import {
+  AttachRolePolicyCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  GetOpenIDConnectProviderCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListEntitiesForPolicyCommand,
+  ListPolicyVersionsCommand,
+  PutRolePermissionsBoundaryCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { DependencyUnavailableError } from '../../domain/errors';
+import type { Tag } from '../../domain/makeTags';
+import type { PolicyDocument } from '../../domain/policyDocument';
+import type { CreateOutcome, IamGateway, LivePolicy, LiveRole, PolicySpec, RoleSpec } from '../../ports';
+
+const isNamed = (error: unknown, name: string) => (error as { name?: string } | undefined)?.name === name;
+const decodeDocument = (encoded: string | undefined) => JSON.parse(decodeURIComponent(encoded ?? '{}')) as PolicyDocument;
+const asTags = (tags: { Key?: string; Value?: string }[] | undefined): Tag[] =>
+  (tags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
+
+/**
+ * IAM through the AWS SDK. The client uses the "adaptive" retry mode: IAM's request rate per account
+ * is low and shared, so beyond backing off on throttling (standard mode) the client also paces
+ * itself, which keeps a burst of grants (or a reconcile pass) from starving other IAM users.
+ */
+export class SdkIamGateway implements IamGateway {
+  constructor(private readonly client: IAMClient = new IAMClient({ retryMode: 'adaptive', maxAttempts: 6 })) {}
+
+  async oidcProviderExists(arn: string): Promise<boolean> {
+    return (
+      (await this.find(
+        () => this.client.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn })),
+        'GetOpenIDConnectProvider',
+      )) !== undefined
+    );
+  }
+
+  async createOidcProvider(issuerUrl: string, tags: Tag[]): Promise<void> {
+    await this.call('CreateOpenIDConnectProvider', async () => {
+      try {
+        // IAM no longer needs thumbprints for EKS issuers (it trusts their public CA), so none are pinned here.
+        await this.client.send(new CreateOpenIDConnectProviderCommand({ Url: issuerUrl, ClientIDList: ['sts.amazonaws.com'], Tags: tags }));
+      } catch (error) {
+        if (!isNamed(error, 'EntityAlreadyExistsException')) throw error;
+      }
+    });
+  }
+
+  createPolicy(spec: PolicySpec): Promise<CreateOutcome> {
+    return this.create('CreatePolicy', () =>
+      this.client.send(
+        new CreatePolicyCommand({
+          PolicyName: spec.name,
+          Path: spec.path,
+          PolicyDocument: JSON.stringify(spec.document),
+          Description: spec.description,
+          Tags: spec.tags,
+        }),
+      ),
+    );
+  }
+
+  async findPolicy(arn: string): Promise<LivePolicy | undefined> {
+    const policy = await this.find(() => this.client.send(new GetPolicyCommand({ PolicyArn: arn })), 'GetPolicy');
+    if (!policy?.Policy) return undefined;
+    const defaultVersionId = policy.Policy.DefaultVersionId ?? 'v1';
+    const [version, versions] = await Promise.all([
+      this.call('GetPolicyVersion', () => this.client.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: defaultVersionId }))),
+      this.call('ListPolicyVersions', () => this.client.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))),
+    ]);
+    return {
+      arn,
+      tags: asTags(policy.Policy.Tags),
+      defaultVersionId,
+      defaultDocument: decodeDocument(version.PolicyVersion?.Document),
+      versions: (versions.Versions ?? [])
+        .map((entry) => ({
+          versionId: entry.VersionId ?? '',
+          isDefault: Boolean(entry.IsDefaultVersion),
+          created: entry.CreateDate?.getTime() ?? 0,
+        }))
+        .sort((a, b) => a.created - b.created)
+        .map(({ versionId, isDefault }) => ({ versionId, isDefault })),
+    };
+  }
+
+  async createDefaultPolicyVersion(arn: string, document: PolicyDocument): Promise<void> {
+    await this.call('CreatePolicyVersion', () =>
+      this.client.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: JSON.stringify(document), SetAsDefault: true })),
+    );
+  }
+
+  async deletePolicyVersion(arn: string, versionId: string): Promise<void> {
+    await this.find(
+      () => this.client.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: versionId })),
+      'DeletePolicyVersion',
+    );
+  }
+
+  async deletePolicy(arn: string): Promise<void> {
+    await this.find(() => this.client.send(new DeletePolicyCommand({ PolicyArn: arn })), 'DeletePolicy');
+  }
+
+  async countPolicyAttachments(arn: string): Promise<number> {
+    const output = await this.find(() => this.client.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn })), 'ListEntitiesForPolicy');
+    return (output?.PolicyRoles?.length ?? 0) + (output?.PolicyUsers?.length ?? 0) + (output?.PolicyGroups?.length ?? 0);
+  }
+
+  createRole(spec: RoleSpec): Promise<CreateOutcome> {
+    return this.create('CreateRole', () =>
+      this.client.send(
+        new CreateRoleCommand({
+          RoleName: spec.name,
+          Path: spec.path,
+          AssumeRolePolicyDocument: JSON.stringify(spec.trustPolicy),
+          PermissionsBoundary: spec.permissionsBoundaryArn,
+          MaxSessionDuration: spec.maxSessionDurationSeconds,
+          Description: spec.description,
+          Tags: spec.tags,
+        }),
+      ),
+    );
+  }
+
+  async findRole(name: string): Promise<LiveRole | undefined> {
+    const output = await this.find(() => this.client.send(new GetRoleCommand({ RoleName: name })), 'GetRole');
+    const role = output?.Role;
+    if (!role) return undefined;
+    return {
+      arn: role.Arn ?? '',
+      trustPolicy: decodeDocument(role.AssumeRolePolicyDocument),
+      tags: asTags(role.Tags),
+      permissionsBoundaryArn: role.PermissionsBoundary?.PermissionsBoundaryArn,
+    };
+  }
+
+  async updateTrustPolicy(roleName: string, document: PolicyDocument): Promise<void> {
+    await this.call('UpdateAssumeRolePolicy', () =>
+      this.client.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify(document) })),
+    );
+  }
+
+  async putPermissionsBoundary(roleName: string, boundaryArn: string): Promise<void> {
+    await this.call('PutRolePermissionsBoundary', () =>
+      this.client.send(new PutRolePermissionsBoundaryCommand({ RoleName: roleName, PermissionsBoundary: boundaryArn })),
+    );
+  }
+
+  async listAttachedPolicyArns(roleName: string): Promise<string[]> {
+    const arns: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.call('ListAttachedRolePolicies', () =>
+        this.client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker })),
+      );
+      arns.push(...(page.AttachedPolicies ?? []).map((policy) => policy.PolicyArn ?? ''));
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return arns;
+  }
+
+  async attachPolicy(roleName: string, policyArn: string): Promise<void> {
+    await this.call('AttachRolePolicy', () => this.client.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })));
+  }
+
+  async detachPolicy(roleName: string, policyArn: string): Promise<void> {
+    await this.find(() => this.client.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })), 'DetachRolePolicy');
+  }
+
+  async deleteRole(roleName: string): Promise<void> {
+    await this.find(() => this.client.send(new DeleteRoleCommand({ RoleName: roleName })), 'DeleteRole');
+  }
+
+  private async create(operation: string, send: () => Promise<unknown>): Promise<CreateOutcome> {
+    return this.call(operation, async () => {
+      try {
+        await send();
+        return 'created' as const;
+      } catch (error) {
+        if (isNamed(error, 'EntityAlreadyExistsException')) return 'exists' as const;
+        throw error;
+      }
+    });
+  }
+
+  /** A call whose NoSuchEntity answer means "not there" rather than failure. */
+  private async find<Output>(send: () => Promise<Output>, operation: string): Promise<Output | undefined> {
+    return this.call(operation, async () => {
+      try {
+        return await send();
+      } catch (error) {
+        if (isNamed(error, 'NoSuchEntityException')) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  private async call<Output>(operation: string, send: () => Promise<Output>): Promise<Output> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof DependencyUnavailableError) throw error;
+      const name = (error as Error).name ?? 'Error';
+      throw new DependencyUnavailableError(
+        `IAM_${name
+          .replace(/Exception$/, '')
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .toUpperCase()}`,
+        `IAM ${operation} failed: ${(error as Error).message}`,
+        { cause: error, details: { operation, awsError: name } },
+      );
+    }
+  }
+}

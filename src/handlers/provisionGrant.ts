@@ -1,0 +1,25 @@
+import * as z from 'zod';
+import { provisionGrant } from '../usecases/provisionGrant';
+import { provisioningDeps } from './wiring/provisioningDeps';
+
+const ProvisionEventSchema = z.object({ requestId: z.uuid() });
+
+/**
+ * Invoked asynchronously with `{ requestId }` once a request is approved. Failures are recorded on
+ * the request (status `failed`, `provisioning.lastError`) rather than thrown, so Lambda's own
+ * retries only happen for crashes, and they resume where the crash stopped.
+ */
+export const handler = async (event: unknown): Promise<{ requestId: string; status: string }> => {
+  const { requestId } = ProvisionEventSchema.parse(event);
+  const record = await provisionGrant(requestId, provisioningDeps());
+  console.log(
+    JSON.stringify({
+      level: 'INFO',
+      message: 'provisioning finished',
+      requestId,
+      status: record.status,
+      error: record.provisioning?.lastError,
+    }),
+  );
+  return { requestId, status: record.status };
+};

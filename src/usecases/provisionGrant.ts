@@ -1,0 +1,212 @@
+import { backOff } from 'exponential-backoff';
+import { issuerHostPath } from '../domain/arns';
+import { findCluster } from '../domain/brokerConfig';
+import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
+import type { GrantPlan } from '../domain/grantPlan';
+import { SYSTEM_IDENTITY } from '../domain/identity';
+import { assertOwnedByRequest, sameDocument } from '../domain/ownership';
+import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { GrantJournal } from './grantJournal';
+import { loadAccessRequest } from './changeAccessRequest';
+import type { ProvisioningDeps } from './provisioningDeps';
+
+const HOUR_MS = 3_600_000;
+/** IAM keeps at most five versions of a managed policy. */
+const POLICY_VERSION_LIMIT = 5;
+
+/**
+ * IAM is eventually consistent: a role or policy created a moment ago may not be visible to the next
+ * call yet (NoSuchEntity). Only such calls are retried here; throttling is the SDK's job.
+ */
+function retryWhileNotVisible<Output>(call: () => Promise<Output>): Promise<Output> {
+  return backOff(call, {
+    numOfAttempts: 6,
+    startingDelay: 250,
+    timeMultiple: 2,
+    jitter: 'full',
+    retry: (error: unknown) => error instanceof BrokerError && error.code === 'IAM_NO_SUCH_ENTITY',
+  });
+}
+
+async function ensureOidcProvider(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const arn = plan.cluster.oidcProviderArn;
+  if (deps.knownOidcProviders.has(arn)) return;
+  if (!(await deps.iam.oidcProviderExists(arn))) {
+    if (!deps.config.provisioning.createOidcProvider) {
+      throw new ConflictError(
+        'OIDC_PROVIDER_MISSING',
+        `IAM has no OIDC provider for ${plan.cluster.oidcIssuer}. Create it (eksctl utils associate-iam-oidc-provider --cluster ${plan.cluster.name} --approve) or set provisioning.createOidcProvider: true`,
+        { details: { oidcProviderArn: arn } },
+      );
+    }
+    await deps.iam.createOidcProvider(plan.cluster.oidcIssuer, plan.role.tags.slice(0, 2));
+    await journal.change(`CreateOpenIDConnectProvider ${arn}`);
+  }
+  deps.knownOidcProviders.add(arn);
+}
+
+async function ensurePolicyDocument(
+  policy: NonNullable<GrantPlan['permissionPolicy']>,
+  journal: GrantJournal,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const live = await deps.iam.findPolicy(policy.arn);
+  if (!live) {
+    // Deleted behind the broker's back since it was created: make it again.
+    await deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` });
+    await journal.change(`CreatePolicy ${policy.arn} (it had disappeared)`);
+    return;
+  }
+  assertOwnedByRequest('policy', policy.name, live.tags, journal.current.id);
+  if (sameDocument(live.defaultDocument, policy.document)) return;
+  const nonDefault = live.versions.filter((version) => !version.isDefault);
+  if (live.versions.length >= POLICY_VERSION_LIMIT && nonDefault[0]) {
+    await deps.iam.deletePolicyVersion(policy.arn, nonDefault[0].versionId);
+    await journal.change(`DeletePolicyVersion ${policy.arn} ${nonDefault[0].versionId} (oldest, to stay within IAM's five versions)`);
+  }
+  await deps.iam.createDefaultPolicyVersion(policy.arn, policy.document);
+  await journal.change(`CreatePolicyVersion ${policy.arn} (document differed; new default)`);
+}
+
+async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const policy = plan.permissionPolicy;
+  if (!policy) return;
+  if (!journal.progress.policyCreated) {
+    const outcome = await deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` });
+    if (outcome === 'created') {
+      await journal.change(`CreatePolicy ${policy.arn}`, { policyCreated: true });
+      return;
+    }
+  }
+  await ensurePolicyDocument(policy, journal, deps);
+  if (!journal.progress.policyCreated)
+    await journal.apply((record) => ({ ...record, provisioning: { ...record.provisioning, policyCreated: true } }));
+}
+
+/** Returns whether the role was created just now (so it has no attachments yet). */
+async function ensureRole(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<boolean> {
+  const { role } = plan;
+  if (!journal.progress.roleCreated) {
+    const outcome = await deps.iam.createRole({ ...role, description: `irsa-broker grant ${journal.current.id}` });
+    if (outcome === 'created') {
+      await journal.change(`CreateRole ${role.arn}`, { roleCreated: true });
+      return true;
+    }
+  }
+  const live = await retryWhileNotVisible(async () => {
+    const found = await deps.iam.findRole(role.name);
+    if (!found) throw new DependencyUnavailableError('IAM_NO_SUCH_ENTITY', `role ${role.name} is not visible`);
+    return found;
+  }).catch(async (error: unknown) => {
+    if (error instanceof BrokerError && error.code === 'IAM_NO_SUCH_ENTITY' && journal.progress.roleCreated) {
+      // Deleted behind the broker's back since it was created: make it again.
+      await deps.iam.createRole({ ...role, description: `irsa-broker grant ${journal.current.id}` });
+      await journal.change(`CreateRole ${role.arn} (it had disappeared)`);
+      return undefined;
+    }
+    throw error;
+  });
+  if (!live) return true;
+  assertOwnedByRequest('role', role.name, live.tags, journal.current.id);
+  if (!sameDocument(live.trustPolicy, role.trustPolicy)) {
+    await deps.iam.updateTrustPolicy(role.name, role.trustPolicy);
+    await journal.change(`UpdateAssumeRolePolicy ${role.arn} (trust differed)`);
+  }
+  if (live.permissionsBoundaryArn !== role.permissionsBoundaryArn) {
+    await deps.iam.putPermissionsBoundary(role.name, role.permissionsBoundaryArn);
+    await journal.change(`PutRolePermissionsBoundary ${role.arn} ${role.permissionsBoundaryArn}`);
+  }
+  if (!journal.progress.roleCreated)
+    await journal.apply((record) => ({ ...record, provisioning: { ...record.provisioning, roleCreated: true } }));
+  return false;
+}
+
+/** The policies the role must have attached: its own, then the allow-listed managed ones. */
+export function wantedAttachments(plan: GrantPlan): string[] {
+  return [...(plan.permissionPolicy ? [plan.permissionPolicy.arn] : []), ...plan.managedPolicyArns];
+}
+
+async function ensureAttachments(plan: GrantPlan, roleIsNew: boolean, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  // A role created in this run has no attachments: skip the read.
+  const attached = roleIsNew ? [] : await deps.iam.listAttachedPolicyArns(plan.role.name);
+  for (const arn of wantedAttachments(plan)) {
+    if (attached.includes(arn)) continue;
+    await retryWhileNotVisible(() => deps.iam.attachPolicy(plan.role.name, arn));
+    await journal.change(`AttachRolePolicy ${plan.role.arn} ${arn}`, { attached: [...(journal.progress.attached ?? []), arn] });
+  }
+}
+
+function failureOf(error: unknown): { code: string; message: string } {
+  if (error instanceof BrokerError) return { code: error.code, message: error.message };
+  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Creates exactly the IAM objects of an approved request's plan, in a fixed order of idempotent
+ * steps: OIDC provider check, policy, role, attachments. Each AWS change is audited as it happens.
+ * A retry after a failure at any step completes the grant; finished steps are verified with reads.
+ * Failures leave the request `failed` with the error recorded; they are not thrown.
+ */
+export async function provisionGrant(id: string, deps: ProvisioningDeps): Promise<AccessRequestRecord> {
+  const record = await loadAccessRequest(id, deps);
+  if (record.status === RequestStatus.Active) return record;
+  const journal = new GrantJournal(record, deps);
+  if (record.status !== RequestStatus.Provisioning) {
+    await journal.apply((current) => ({
+      ...transition(current, RequestStatus.Provisioning, {
+        type: AuditEventType.ProvisioningStarted,
+        actor: SYSTEM_IDENTITY,
+        at: journal.now(),
+        reason: `attempt ${(current.provisioning?.attempts ?? 0) + 1}`,
+      }),
+      provisioning: { ...current.provisioning, attempts: (current.provisioning?.attempts ?? 0) + 1, lastError: undefined },
+    }));
+  }
+  const { plan } = journal.current;
+  try {
+    const cluster = findCluster(deps.config, plan.cluster.name);
+    if (!cluster) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${plan.cluster.name} is no longer configured`);
+    const info = await deps.clusters.describeCluster(cluster);
+    if (issuerHostPath(info.issuerUrl) !== issuerHostPath(plan.cluster.oidcIssuer)) {
+      throw new ConflictError(
+        'CLUSTER_ISSUER_CHANGED',
+        `cluster ${cluster.name} now has issuer ${info.issuerUrl}, not the approved ${plan.cluster.oidcIssuer}; submit a new request`,
+      );
+    }
+    await ensureOidcProvider(plan, journal, deps);
+    await ensurePolicy(plan, journal, deps);
+    const roleIsNew = await ensureRole(plan, journal, deps);
+    await ensureAttachments(plan, roleIsNew, journal, deps);
+  } catch (error) {
+    if (error instanceof ConflictError && error.code === 'CONCURRENT_UPDATE') throw error;
+    const failure = failureOf(error);
+    return journal.apply((current) => ({
+      ...transition(current, RequestStatus.Failed, {
+        type: AuditEventType.Failed,
+        actor: SYSTEM_IDENTITY,
+        at: journal.now(),
+        reason: `${failure.code}: ${failure.message}`,
+      }),
+      provisioning: { ...current.provisioning, lastError: failure },
+    }));
+  }
+  return journal.apply((current) => {
+    const now = journal.now();
+    return {
+      ...transition(current, RequestStatus.Active, {
+        type: AuditEventType.Activated,
+        actor: SYSTEM_IDENTITY,
+        at: now,
+        reason: `role ${plan.role.arn} ready`,
+      }),
+      activatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + current.durationHours * HOUR_MS).toISOString(),
+      grant: {
+        mode: GrantMode.Provisioned,
+        note: 'IAM role and policy created by irsa-broker',
+        roleArn: plan.role.arn,
+        policyArn: plan.permissionPolicy?.arn,
+      },
+    };
+  });
+}
