@@ -1,0 +1,80 @@
+import { sameDocument } from '../domain/ownership';
+import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { GrantJournal } from './grantJournal';
+import { wantedAttachments } from './provisionGrant';
+import type { ProvisioningDeps } from './provisioningDeps';
+
+export interface Drift {
+  what: 'role-missing' | 'trust-policy' | 'permissions-boundary' | 'policy-missing' | 'policy-document' | 'attachment-missing' | 'attachment-extra';
+  detail: string;
+}
+
+/** Differences between a provisioned grant's live IAM objects and its recorded plan. Reads only. */
+export async function findDrift(record: AccessRequestRecord, deps: ProvisioningDeps): Promise<Drift[]> {
+  const { plan } = record;
+  const drift: Drift[] = [];
+  const role = await deps.iam.findRole(plan.role.name);
+  if (!role) return [{ what: 'role-missing', detail: plan.role.arn }];
+  if (!sameDocument(role.trustPolicy, plan.role.trustPolicy)) drift.push({ what: 'trust-policy', detail: plan.role.arn });
+  if (role.permissionsBoundaryArn !== plan.role.permissionsBoundaryArn) drift.push({ what: 'permissions-boundary', detail: String(role.permissionsBoundaryArn) });
+  if (plan.permissionPolicy) {
+    const policy = await deps.iam.findPolicy(plan.permissionPolicy.arn);
+    if (!policy) drift.push({ what: 'policy-missing', detail: plan.permissionPolicy.arn });
+    else if (!sameDocument(policy.defaultDocument, plan.permissionPolicy.document)) drift.push({ what: 'policy-document', detail: plan.permissionPolicy.arn });
+  }
+  const attached = await deps.iam.listAttachedPolicyArns(plan.role.name);
+  const wanted = wantedAttachments(plan);
+  wanted.filter((arn) => !attached.includes(arn)).forEach((arn) => drift.push({ what: 'attachment-missing', detail: arn }));
+  attached.filter((arn) => !wanted.includes(arn)).forEach((arn) => drift.push({ what: 'attachment-extra', detail: arn }));
+  return drift;
+}
+
+/** Puts one drifted grant back to its plan; only objects the broker owns are touched. */
+async function repair(record: AccessRequestRecord, drift: Drift[], journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const { plan } = record;
+  for (const item of drift) {
+    if (item.what === 'trust-policy') await deps.iam.updateTrustPolicy(plan.role.name, plan.role.trustPolicy);
+    else if (item.what === 'permissions-boundary') await deps.iam.putPermissionsBoundary(plan.role.name, plan.role.permissionsBoundaryArn);
+    else if (item.what === 'policy-document' && plan.permissionPolicy) await deps.iam.createDefaultPolicyVersion(plan.permissionPolicy.arn, plan.permissionPolicy.document);
+    else if (item.what === 'attachment-missing') await deps.iam.attachPolicy(plan.role.name, item.detail);
+    else if (item.what === 'attachment-extra') await deps.iam.detachPolicy(plan.role.name, item.detail);
+    // A missing role or policy is not recreated here: that is a new grant, and needs a person.
+    else continue;
+    await journal.change(`${item.what} repaired: ${item.detail}`, {}, AuditEventType.DriftRepaired);
+  }
+}
+
+export interface ReconcileReport {
+  checked: number;
+  drifted: { id: string; drift: Drift[]; repaired: boolean }[];
+  failures: { id: string; message: string }[];
+}
+
+/**
+ * The scheduled reconciler: compares every provisioned active grant with its plan, records drift as
+ * audit events, and repairs it where config says so.
+ */
+export async function reconcileGrants(deps: ProvisioningDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { checked: 0, drifted: [], failures: [] };
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.list({ status: RequestStatus.Active }, { limit: 100, cursor });
+    for (const record of page.items.filter((item) => item.grant?.mode === GrantMode.Provisioned)) {
+      report.checked++;
+      try {
+        const drift = await findDrift(record, deps);
+        if (drift.length === 0) continue;
+        const journal = new GrantJournal(record, deps);
+        await journal.change(drift.map((item) => `${item.what}: ${item.detail}`).join('; '), {}, AuditEventType.DriftDetected);
+        const repairing = deps.config.provisioning.repairDrift;
+        if (repairing) await repair(record, drift, journal, deps);
+        report.drifted.push({ id: record.id, drift, repaired: repairing });
+      } catch (error) {
+        report.failures.push({ id: record.id, message: (error as Error).message });
+      }
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return report;
+}
+

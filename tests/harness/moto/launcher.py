@@ -1,0 +1,64 @@
+"""Start moto's server on 127.0.0.1:<port> with EKS clusters that point at the test harness.
+
+Usage: launcher.py <port>
+
+moto gives every cluster a random endpoint, random CA data and one issuer shared by all clusters
+(moto/eks/models.py builds them in Cluster.__init__ from module-level templates). The broker reads
+all three from DescribeCluster, so tests need them to be real harness values, and need one issuer
+per cluster to prove that trust policies name the right one. When set, these variables win:
+
+  MOTO_EKS_ENDPOINT         API server URL, e.g. https://127.0.0.1:6443
+  MOTO_EKS_CA_DATA          base64 PEM, as EKS returns certificateAuthority.data
+  MOTO_EKS_ISSUER_TEMPLATE  OIDC issuer URL; {name} and {region} are replaced per cluster
+
+The endpoint may use the same placeholders.
+"""
+
+import os
+import sys
+import threading
+
+import moto.eks.models as eks_models
+from moto.server import main as moto_main
+
+
+def _fill(template: str, cluster: "eks_models.Cluster") -> str:
+    # str.replace, not str.format: a URL may legitimately contain other braces.
+    region = cluster.arn.split(":")[3]
+    return template.replace("{name}", cluster.name).replace("{region}", region)
+
+
+def _patch_eks_clusters() -> None:
+    endpoint = os.environ.get("MOTO_EKS_ENDPOINT")
+    ca_data = os.environ.get("MOTO_EKS_CA_DATA")
+    issuer = os.environ.get("MOTO_EKS_ISSUER_TEMPLATE")
+    original_init = eks_models.Cluster.__init__
+
+    # Wrapping __init__ (rather than rewriting ISSUER_TEMPLATE) is what gives each cluster its own
+    # issuer: the module templates only know the region, and are formatted once per cluster here.
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original_init(self, *args, **kwargs)
+        if endpoint:
+            self.endpoint = _fill(endpoint, self)
+        if ca_data:
+            self.certificate_authority = {"data": ca_data}
+        if issuer:
+            self.identity = {"oidc": {"issuer": _fill(issuer, self)}}
+
+    eks_models.Cluster.__init__ = init  # type: ignore[method-assign]
+
+
+def _exit_when_parent_goes() -> None:
+    # The Node harness keeps our stdin open; EOF means it died without calling stop(), and an
+    # orphaned moto would hold its port and memory until the machine is recycled.
+    sys.stdin.read()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        sys.exit("usage: launcher.py <port>")
+    _patch_eks_clusters()
+    if os.environ.get("MOTO_EXIT_ON_STDIN_EOF") == "1":
+        threading.Thread(target=_exit_when_parent_goes, daemon=True).start()
+    moto_main(["-H", "127.0.0.1", "-p", sys.argv[1]])

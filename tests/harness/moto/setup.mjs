@@ -1,0 +1,175 @@
+// moto server for integration tests: a cached venv under .harness/venv and a launcher per run.
+// Loaded both by plain node (ESM) and by jest, which turns .mjs into CommonJS through swc, so this
+// file takes the project root as a parameter and never touches import.meta.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const HARNESS_DIR = 'tests/harness/moto';
+const log = (message) => process.stderr.write(`[moto harness] ${message}\n`);
+
+/** Fixed EKS values the launcher puts into DescribeCluster; tests compare against them. */
+export const HARNESS_EKS_ENV = Object.freeze({
+  MOTO_EKS_ENDPOINT: 'https://127.0.0.1:6443',
+  MOTO_EKS_CA_DATA: Buffer.from('-----BEGIN CERTIFICATE-----\nbW90byBoYXJuZXNz\n-----END CERTIFICATE-----\n').toString('base64'),
+  MOTO_EKS_ISSUER_TEMPLATE: 'https://oidc.harness.local/id/{name}',
+});
+
+/** Paths of the harness inside a project root. */
+function paths(root) {
+  const venv = join(root, '.harness/venv');
+  return {
+    requirements: join(root, HARNESS_DIR, 'requirements.txt'),
+    launcher: join(root, HARNESS_DIR, 'launcher.py'),
+    venv,
+    python: join(venv, 'bin/python'),
+    stamp: join(venv, '.requirements.sha256'),
+    logs: join(root, '.harness/logs'),
+  };
+}
+
+/** Runs a command to completion; resolves with its combined output or rejects naming the step. */
+function run(step, command, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', (error) => reject(new Error(`${step} failed: ${error.message}`, { cause: error })));
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(output);
+      const tail = output.trim().split('\n').slice(-25).join('\n');
+      reject(new Error(`${step} failed (${signal ?? `exit ${code}`}):\n${tail}`));
+    });
+  });
+}
+
+/**
+ * Creates `<root>/.harness/venv` with moto installed, unless it already matches requirements.txt.
+ * @param {string} root project root
+ * @returns {Promise<string>} path of the venv's python
+ */
+export async function ensureMotoVenv(root) {
+  const p = paths(root);
+  const wanted = createHash('sha256').update(readFileSync(p.requirements)).digest('hex');
+  // A missing python (e.g. the base interpreter was removed) makes the venv as stale as a new pin.
+  if (existsSync(p.python) && existsSync(p.stamp) && readFileSync(p.stamp, 'utf8').trim() === wanted) return p.python;
+
+  const started = Date.now();
+  const basePython = process.env.MOTO_HARNESS_PYTHON || 'python3';
+  // Recreate rather than upgrade in place: pip never removes packages a new pin list dropped.
+  rmSync(p.venv, { recursive: true, force: true });
+  log(`creating ${p.venv} with ${basePython} -m venv`);
+  await run(`${basePython} -m venv ${p.venv}`, basePython, ['-m', 'venv', p.venv]).catch((error) => {
+    throw new Error(`${error.message}\n(on Debian/Ubuntu the venv module may need: apt-get install python3-venv)`, { cause: error });
+  });
+  log(`pip install -r ${p.requirements} (about 40 s on a cold pip cache)`);
+  await run('pip install -r requirements.txt', p.python, [
+    '-m',
+    'pip',
+    'install',
+    '--disable-pip-version-check',
+    '--no-input',
+    '--quiet',
+    '-r',
+    p.requirements,
+  ]);
+  // Written last, so an interrupted install is retried from scratch on the next run.
+  writeFileSync(p.stamp, `${wanted}\n`);
+  log(`venv ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return p.python;
+}
+
+/** A free loopback port, found by binding port 0. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function tailOf(file) {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-25).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * @typedef {object} MotoServer
+ * @property {string} endpoint base URL, e.g. http://127.0.0.1:41234
+ * @property {string} logFile where moto's request log goes
+ * @property {() => Promise<void>} reset drops every resource in every service (POST /moto-api/reset)
+ * @property {() => Promise<void>} stop ends the server; safe to call twice
+ */
+
+/**
+ * Starts moto through launcher.py on a free loopback port and waits until it answers.
+ * Call ensureMotoVenv(root) first.
+ * @param {string} root project root
+ * @param {{ env?: Record<string, string>, timeoutMs?: number }} [options] env reaches the launcher (MOTO_EKS_*)
+ * @returns {Promise<MotoServer>}
+ */
+export async function startMoto(root, { env = {}, timeoutMs = 30_000 } = {}) {
+  const p = paths(root);
+  if (!existsSync(p.python)) throw new Error(`moto venv missing at ${p.venv}: call ensureMotoVenv(root) first`);
+  mkdirSync(p.logs, { recursive: true });
+  const started = Date.now();
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const logFile = join(p.logs, `moto-${port}.log`);
+  const fd = openSync(logFile, 'w');
+  // stdin stays a pipe so the launcher can exit when this process dies without calling stop().
+  const child = spawn(p.python, [p.launcher, String(port)], {
+    stdio: ['pipe', fd, fd],
+    env: { ...process.env, ...env, MOTO_EXIT_ON_STDIN_EOF: '1', PYTHONUNBUFFERED: '1' },
+  });
+  closeSync(fd);
+  let exited = null;
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exited = signal ?? `exit ${code}`))));
+  child.once('error', (error) => (exited = error.message));
+  // Neither a forgotten stop() nor the pipe should keep a plain node script alive.
+  child.unref();
+  child.stdin.unref?.();
+
+  const stop = async () => {
+    if (exited !== null) return;
+    child.kill('SIGTERM');
+    const killed = await Promise.race([exit, sleep(5_000).then(() => null)]);
+    if (killed === null) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  };
+
+  for (;;) {
+    if (exited !== null) throw new Error(`moto server exited before answering (${exited}); log ${logFile}:\n${tailOf(logFile)}`);
+    if (Date.now() - started > timeoutMs) {
+      await stop();
+      throw new Error(`moto server did not answer ${endpoint}/moto-api/ within ${timeoutMs} ms; log ${logFile}:\n${tailOf(logFile)}`);
+    }
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  log(`moto ${endpoint} up in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid}, log ${logFile})`);
+
+  const reset = async () => {
+    const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+    if (!response.ok) throw new Error(`POST ${endpoint}/moto-api/reset failed: ${response.status} ${await response.text()}`);
+  };
+  return { endpoint, logFile, reset, stop };
+}
