@@ -8,6 +8,13 @@ export function isManagedByBroker(tags: readonly Tag[]): boolean {
   return tags.some((tag) => tag.Key === MANAGED_BY_TAG && tag.Value === MANAGED_BY_VALUE);
 }
 
+/** Whether the tags say the broker created this object for this request. */
+export function isOwnedByRequest(tags: readonly Tag[], requestId: string): boolean {
+  if (!isManagedByBroker(tags)) return false;
+  const owner = tags.find((tag) => tag.Key === REQUEST_ID_TAG)?.Value;
+  return owner === undefined || owner === requestId;
+}
+
 /**
  * Refuses to touch an IAM object the broker did not create (409, never modified), or one it
  * created for another request: two grants must never share a role or policy.

@@ -5,7 +5,14 @@ import { wantedAttachments } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 export interface Drift {
-  what: 'role-missing' | 'trust-policy' | 'permissions-boundary' | 'policy-missing' | 'policy-document' | 'attachment-missing' | 'attachment-extra';
+  what:
+    | 'role-missing'
+    | 'trust-policy'
+    | 'permissions-boundary'
+    | 'policy-missing'
+    | 'policy-document'
+    | 'attachment-missing'
+    | 'attachment-extra';
   detail: string;
 }
 
@@ -16,11 +23,13 @@ export async function findDrift(record: AccessRequestRecord, deps: ProvisioningD
   const role = await deps.iam.findRole(plan.role.name);
   if (!role) return [{ what: 'role-missing', detail: plan.role.arn }];
   if (!sameDocument(role.trustPolicy, plan.role.trustPolicy)) drift.push({ what: 'trust-policy', detail: plan.role.arn });
-  if (role.permissionsBoundaryArn !== plan.role.permissionsBoundaryArn) drift.push({ what: 'permissions-boundary', detail: String(role.permissionsBoundaryArn) });
+  if (role.permissionsBoundaryArn !== plan.role.permissionsBoundaryArn)
+    drift.push({ what: 'permissions-boundary', detail: String(role.permissionsBoundaryArn) });
   if (plan.permissionPolicy) {
     const policy = await deps.iam.findPolicy(plan.permissionPolicy.arn);
     if (!policy) drift.push({ what: 'policy-missing', detail: plan.permissionPolicy.arn });
-    else if (!sameDocument(policy.defaultDocument, plan.permissionPolicy.document)) drift.push({ what: 'policy-document', detail: plan.permissionPolicy.arn });
+    else if (!sameDocument(policy.defaultDocument, plan.permissionPolicy.document))
+      drift.push({ what: 'policy-document', detail: plan.permissionPolicy.arn });
   }
   const attached = await deps.iam.listAttachedPolicyArns(plan.role.name);
   const wanted = wantedAttachments(plan);
@@ -35,7 +44,8 @@ async function repair(record: AccessRequestRecord, drift: Drift[], journal: Gran
   for (const item of drift) {
     if (item.what === 'trust-policy') await deps.iam.updateTrustPolicy(plan.role.name, plan.role.trustPolicy);
     else if (item.what === 'permissions-boundary') await deps.iam.putPermissionsBoundary(plan.role.name, plan.role.permissionsBoundaryArn);
-    else if (item.what === 'policy-document' && plan.permissionPolicy) await deps.iam.createDefaultPolicyVersion(plan.permissionPolicy.arn, plan.permissionPolicy.document);
+    else if (item.what === 'policy-document' && plan.permissionPolicy)
+      await deps.iam.createDefaultPolicyVersion(plan.permissionPolicy.arn, plan.permissionPolicy.document);
     else if (item.what === 'attachment-missing') await deps.iam.attachPolicy(plan.role.name, item.detail);
     else if (item.what === 'attachment-extra') await deps.iam.detachPolicy(plan.role.name, item.detail);
     // A missing role or policy is not recreated here: that is a new grant, and needs a person.
@@ -77,4 +87,3 @@ export async function reconcileGrants(deps: ProvisioningDeps): Promise<Reconcile
   } while (cursor);
   return report;
 }
-

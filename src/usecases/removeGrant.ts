@@ -1,6 +1,6 @@
 import { ConflictError } from '../domain/errors';
 import { SYSTEM_IDENTITY, type CallerIdentity } from '../domain/identity';
-import { assertOwnedByRequest } from '../domain/ownership';
+import { isOwnedByRequest } from '../domain/ownership';
 import { AuditEventType, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { GrantJournal } from './grantJournal';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -18,8 +18,8 @@ function mayOwnIamObjects(record: AccessRequestRecord): boolean {
 async function removeIamObjects(journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
   const { plan } = journal.current;
   const role = await deps.iam.findRole(plan.role.name);
-  if (role) {
-    assertOwnedByRequest('role', plan.role.name, role.tags, journal.current.id);
+  // A same-named role that is not this grant's (a foreign one that made provisioning fail) is left alone.
+  if (role && isOwnedByRequest(role.tags, journal.current.id)) {
     for (const arn of await deps.iam.listAttachedPolicyArns(plan.role.name)) {
       await deps.iam.detachPolicy(plan.role.name, arn);
       await journal.change(`DetachRolePolicy ${plan.role.arn} ${arn}`);
@@ -28,8 +28,7 @@ async function removeIamObjects(journal: GrantJournal, deps: ProvisioningDeps): 
     await journal.change(`DeleteRole ${plan.role.arn}`);
   }
   const policy = plan.permissionPolicy && (await deps.iam.findPolicy(plan.permissionPolicy.arn));
-  if (plan.permissionPolicy && policy) {
-    assertOwnedByRequest('policy', plan.permissionPolicy.name, policy.tags, journal.current.id);
+  if (plan.permissionPolicy && policy && isOwnedByRequest(policy.tags, journal.current.id)) {
     // IAM refuses to delete an attached policy (moto does not): say so instead of half-deleting.
     const attachments = await deps.iam.countPolicyAttachments(policy.arn);
     if (attachments > 0) {

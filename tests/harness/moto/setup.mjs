@@ -3,7 +3,7 @@
 // file takes the project root as a parameter and never touches import.meta.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -30,6 +30,15 @@ function paths(root) {
   };
 }
 
+/** The end of a tool's output, short enough for an error message (pip lists every version it saw). */
+const lastLines = (text) =>
+  text
+    .trim()
+    .split('\n')
+    .slice(-25)
+    .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+    .join('\n');
+
 /** Runs a command to completion; resolves with its combined output or rejects naming the step. */
 function run(step, command, args) {
   return new Promise((resolve, reject) => {
@@ -40,7 +49,7 @@ function run(step, command, args) {
     child.on('error', (error) => reject(new Error(`${step} failed: ${error.message}`, { cause: error })));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve(output);
-      const tail = output.trim().split('\n').slice(-25).join('\n');
+      const tail = lastLines(output);
       reject(new Error(`${step} failed (${signal ?? `exit ${code}`}):\n${tail}`));
     });
   });
@@ -66,7 +75,7 @@ export async function ensureMotoVenv(root) {
     throw new Error(`${error.message}\n(on Debian/Ubuntu the venv module may need: apt-get install python3-venv)`, { cause: error });
   });
   log(`pip install -r ${p.requirements} (about 40 s on a cold pip cache)`);
-  await run('pip install -r requirements.txt', p.python, [
+  await run(`pip install -r ${p.requirements}`, p.python, [
     '-m',
     'pip',
     'install',
@@ -96,9 +105,17 @@ function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One log per server keeps parallel runs apart; a day is long enough to read a failure's. */
+function pruneOldLogs(dir) {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (name.startsWith('moto-') && Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });
+  }
+}
+
 function tailOf(file) {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-25).join('\n');
+    return lastLines(readFileSync(file, 'utf8'));
   } catch {
     return '(no log)';
   }
@@ -123,6 +140,7 @@ export async function startMoto(root, { env = {}, timeoutMs = 30_000 } = {}) {
   const p = paths(root);
   if (!existsSync(p.python)) throw new Error(`moto venv missing at ${p.venv}: call ensureMotoVenv(root) first`);
   mkdirSync(p.logs, { recursive: true });
+  pruneOldLogs(p.logs);
   const started = Date.now();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -144,11 +162,9 @@ export async function startMoto(root, { env = {}, timeoutMs = 30_000 } = {}) {
   const stop = async () => {
     if (exited !== null) return;
     child.kill('SIGTERM');
-    const killed = await Promise.race([exit, sleep(5_000).then(() => null)]);
-    if (killed === null) {
-      child.kill('SIGKILL');
-      await exit;
-    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exit;
+    clearTimeout(timer);
   };
 
   for (;;) {
@@ -167,9 +183,36 @@ export async function startMoto(root, { env = {}, timeoutMs = 30_000 } = {}) {
   }
   log(`moto ${endpoint} up in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid}, log ${logFile})`);
 
-  const reset = async () => {
-    const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-    if (!response.ok) throw new Error(`POST ${endpoint}/moto-api/reset failed: ${response.status} ${await response.text()}`);
-  };
-  return { endpoint, logFile, reset, stop };
+  return { endpoint, logFile, reset: () => resetMoto(endpoint), stop };
+}
+
+/**
+ * Drops every resource in every service and account of the server at endpoint. The reset is
+ * server-wide: suites sharing one server must not run it concurrently.
+ * @param {string} endpoint
+ * @returns {Promise<void>}
+ */
+export async function resetMoto(endpoint) {
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`POST ${endpoint}/moto-api/reset failed: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * The server a test file should use: the one globalSetup started (MOTO_ENDPOINT), or, when the
+ * file runs without it, its own, with HARNESS_EKS_ENV. stop() only stops a server started here.
+ * @param {string} root project root
+ * @returns {Promise<MotoServer & { eksEnv: typeof HARNESS_EKS_ENV }>}
+ */
+export async function connectMoto(root) {
+  const shared = process.env.MOTO_ENDPOINT;
+  if (shared) {
+    const eksEnv = {
+      MOTO_EKS_ENDPOINT: process.env.MOTO_EKS_ENDPOINT ?? HARNESS_EKS_ENV.MOTO_EKS_ENDPOINT,
+      MOTO_EKS_CA_DATA: process.env.MOTO_EKS_CA_DATA ?? HARNESS_EKS_ENV.MOTO_EKS_CA_DATA,
+      MOTO_EKS_ISSUER_TEMPLATE: process.env.MOTO_EKS_ISSUER_TEMPLATE ?? HARNESS_EKS_ENV.MOTO_EKS_ISSUER_TEMPLATE,
+    };
+    return { endpoint: shared, logFile: '', eksEnv, reset: () => resetMoto(shared), stop: async () => {} };
+  }
+  await ensureMotoVenv(root);
+  return { ...(await startMoto(root, { env: { ...HARNESS_EKS_ENV } })), eksEnv: HARNESS_EKS_ENV };
 }

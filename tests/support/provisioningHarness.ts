@@ -1,0 +1,148 @@
+import {
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListPoliciesCommand,
+  ListRolesCommand,
+  ListRoleTagsCommand,
+} from '@aws-sdk/client-iam';
+import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
+import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
+import { SdkIamGateway } from '../../src/adapters/aws/iamGateway';
+import { parseBrokerConfig } from '../../src/config';
+import type { BrokerConfigInput } from '../../src/domain/brokerConfig';
+import { kubeTemplates } from '../../src/kubeTemplates';
+import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/localDynamo.mjs';
+
+export const MOTO_ACCOUNT = '123456789012';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+let requestCounter = 0;
+
+/** Every IAM command a client sent, in order, and an optional fault on the k-th one. */
+export interface IamCallLog {
+  calls: string[];
+  writes: () => string[];
+  /** Fail call number `at` (1-based): before it reaches IAM, or after IAM has done it (a lost reply). */
+  failAt?: { at: number; when: 'before' | 'after' };
+}
+
+const isWrite = (command: string) => !/^(Get|List)/.test(command);
+
+/** An IAM client against moto whose calls are logged and can be made to fail. */
+export function iamClient(endpoint: string, log: IamCallLog): IAMClient {
+  const client = new IAMClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      log.calls.push(name);
+      const fault = log.failAt?.at === log.calls.length ? log.failAt : undefined;
+      if (fault?.when === 'before') throw Object.assign(new Error(`injected fault before ${name}`), { name: 'InjectedFault' });
+      const result = await next(args);
+      if (fault?.when === 'after') throw Object.assign(new Error(`injected fault after ${name}`), { name: 'InjectedFault' });
+      return result;
+    },
+    { step: 'initialize', name: 'callLog' },
+  );
+  return client;
+}
+
+export function newCallLog(): IamCallLog {
+  const log: IamCallLog = { calls: [], writes: () => log.calls.filter(isWrite) };
+  return log;
+}
+
+/** Creates the EKS cluster, the OIDC provider for its issuer and the boundary policy in moto. */
+export async function prepareAccount(endpoint: string): Promise<{ issuerUrl: string }> {
+  const eks = new EKSClient({ endpoint, region: 'eu-west-1', credentials });
+  const created = await eks.send(
+    new CreateClusterCommand({
+      name: 'harness',
+      roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/eks`,
+      resourcesVpcConfig: { subnetIds: ['subnet-1'] },
+    }),
+  );
+  const issuerUrl = created.cluster?.identity?.oidc?.issuer ?? '';
+  const iam = new IAMClient({ endpoint, region: 'us-east-1', credentials });
+  await iam.send(
+    new CreateOpenIDConnectProviderCommand({
+      Url: issuerUrl,
+      ClientIDList: ['sts.amazonaws.com'],
+      ThumbprintList: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+    }),
+  );
+  await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 'irsa-broker-boundary',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+    }),
+  );
+  // An allow-listed managed policy the grants may ask for.
+  await iam.send(
+    new CreatePolicyCommand({
+      PolicyName: 'shared-sqs-reader',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sqs:ReceiveMessage', Resource: '*' }],
+      }),
+    }),
+  );
+  return { issuerUrl };
+}
+
+/** Provisioning dependencies wired to real adapters: moto for IAM and EKS, dynalite for requests. */
+export function provisioningDeps(
+  motoEndpoint: string,
+  dynamoEndpoint: string,
+  log: IamCallLog,
+  overrides: Partial<BrokerConfigInput> = {},
+): ProvisioningDeps & { queued: string[] } {
+  const text = readFileSync(join(__dirname, '../fixtures/broker.provisioning.yaml'), 'utf8');
+  const config = { ...parseBrokerConfig(text, 'broker.provisioning.yaml'), ...overrides } as ProvisioningDeps['config'];
+  const clusters = new EksClusterDirectory((region) => new EKSClient({ endpoint: motoEndpoint, region, credentials }));
+  const queued: string[] = [];
+  return {
+    config,
+    store: new DynamoAccessRequestStore(
+      new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      'irsa-broker-test',
+    ),
+    clock: { now: () => new Date() },
+    ids: { newId: () => `00000000-0000-4000-8000-${String(++requestCounter).padStart(12, '0')}` },
+    issuers: clusters,
+    clusters,
+    serviceAccountTemplate: kubeTemplates.serviceAccount,
+    queue: { enqueue: async (id: string) => void queued.push(id) },
+    iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
+    knownOidcProviders: new Set(),
+    queued,
+  };
+}
+
+/** What the broker's path holds in IAM right now, read straight from moto. */
+export async function brokerObjects(endpoint: string) {
+  const iam = new IAMClient({ endpoint, region: 'us-east-1', credentials });
+  const roles = (await iam.send(new ListRolesCommand({ PathPrefix: '/irsa-broker/' }))).Roles ?? [];
+  const policies = (await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: '/irsa-broker/' }))).Policies ?? [];
+  const attachments = Object.fromEntries(
+    await Promise.all(
+      roles.map(async (role) => [
+        role.RoleName!,
+        ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.RoleName }))).AttachedPolicies ?? []).map(
+          (p) => p.PolicyArn!,
+        ),
+      ]),
+    ),
+  ) as Record<string, string[]>;
+  const roleTags = Object.fromEntries(
+    await Promise.all(
+      roles.map(async (role) => [role.RoleName!, (await iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? []]),
+    ),
+  );
+  return { roles, policies, attachments, roleTags };
+}
