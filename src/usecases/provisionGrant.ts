@@ -28,21 +28,30 @@ function retryWhileNotVisible<Output>(call: () => Promise<Output>): Promise<Outp
   });
 }
 
+async function checkOidcProvider(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const arn = plan.cluster.oidcProviderArn;
+  if (await deps.iam.oidcProviderExists(arn)) return;
+  if (!deps.config.provisioning.createOidcProvider) {
+    throw new ConflictError(
+      'OIDC_PROVIDER_MISSING',
+      `IAM has no OIDC provider for ${plan.cluster.oidcIssuer}. Create it (eksctl utils associate-iam-oidc-provider --cluster ${plan.cluster.name} --approve) or set provisioning.createOidcProvider: true`,
+      { details: { oidcProviderArn: arn } },
+    );
+  }
+  await deps.iam.createOidcProvider(plan.cluster.oidcIssuer, plan.role.tags.slice(0, 2));
+  await journal.change(`CreateOpenIDConnectProvider ${arn}`);
+}
+
+/** Checks (or creates) the cluster's OIDC provider once per cold start; a failed check is retried next time. */
 async function ensureOidcProvider(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
   const arn = plan.cluster.oidcProviderArn;
-  if (deps.knownOidcProviders.has(arn)) return;
-  if (!(await deps.iam.oidcProviderExists(arn))) {
-    if (!deps.config.provisioning.createOidcProvider) {
-      throw new ConflictError(
-        'OIDC_PROVIDER_MISSING',
-        `IAM has no OIDC provider for ${plan.cluster.oidcIssuer}. Create it (eksctl utils associate-iam-oidc-provider --cluster ${plan.cluster.name} --approve) or set provisioning.createOidcProvider: true`,
-        { details: { oidcProviderArn: arn } },
-      );
-    }
-    await deps.iam.createOidcProvider(plan.cluster.oidcIssuer, plan.role.tags.slice(0, 2));
-    await journal.change(`CreateOpenIDConnectProvider ${arn}`);
+  let check = deps.knownOidcProviders.get(arn);
+  if (!check) {
+    check = checkOidcProvider(plan, journal, deps);
+    deps.knownOidcProviders.set(arn, check);
+    check.catch(() => deps.knownOidcProviders.delete(arn));
   }
-  deps.knownOidcProviders.add(arn);
+  await check;
 }
 
 async function ensurePolicyDocument(

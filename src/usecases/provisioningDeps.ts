@@ -5,6 +5,6 @@ import type { AccessRequestDeps } from './accessRequestDeps';
 export interface ProvisioningDeps extends AccessRequestDeps {
   iam: IamGateway;
   clusters: ClusterDirectory;
-  /** OIDC provider ARNs already seen to exist in this cold start. */
-  knownOidcProviders: Set<string>;
+  /** OIDC provider checks of this cold start by provider ARN; concurrent grants share one check. */
+  knownOidcProviders: Map<string, Promise<void>>;
 }

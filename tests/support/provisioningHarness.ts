@@ -3,8 +3,8 @@ import {
   CreatePolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
-  ListPoliciesCommand,
-  ListRolesCommand,
+  paginateListPolicies,
+  paginateListRoles,
   ListRoleTagsCommand,
 } from '@aws-sdk/client-iam';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
@@ -34,10 +34,9 @@ export interface IamCallLog {
 
 const isWrite = (command: string) => !/^(Get|List)/.test(command);
 
-/** An IAM client against moto whose calls are logged and can be made to fail. */
-export function iamClient(endpoint: string, log: IamCallLog): IAMClient {
-  const client = new IAMClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  client.middlewareStack.add(
+/** Logs (and can fail) every command a client sends. */
+function withCallLog<Client extends IAMClient | EKSClient>(client: Client, log: IamCallLog): Client {
+  (client.middlewareStack as IAMClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = String(context.commandName).replace(/Command$/, '');
       log.calls.push(name);
@@ -50,6 +49,11 @@ export function iamClient(endpoint: string, log: IamCallLog): IAMClient {
     { step: 'initialize', name: 'callLog' },
   );
   return client;
+}
+
+/** An IAM client against moto whose calls are logged and can be made to fail. */
+export function iamClient(endpoint: string, log: IamCallLog): IAMClient {
+  return withCallLog(new IAMClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }), log);
 }
 
 export function newCallLog(): IamCallLog {
@@ -101,10 +105,13 @@ export function provisioningDeps(
   dynamoEndpoint: string,
   log: IamCallLog,
   overrides: Partial<BrokerConfigInput> = {},
+  eksLog: IamCallLog = newCallLog(),
 ): ProvisioningDeps & { queued: string[] } {
-  const text = readFileSync(join(__dirname, '../fixtures/broker.provisioning.yaml'), 'utf8');
+  // Bundled into bench/, __dirname moves; the bench names the project root instead.
+  const projectRoot = process.env.BENCH_ROOT ?? join(__dirname, '../..');
+  const text = readFileSync(join(projectRoot, 'tests/fixtures/broker.provisioning.yaml'), 'utf8');
   const config = { ...parseBrokerConfig(text, 'broker.provisioning.yaml'), ...overrides } as ProvisioningDeps['config'];
-  const clusters = new EksClusterDirectory((region) => new EKSClient({ endpoint: motoEndpoint, region, credentials }));
+  const clusters = new EksClusterDirectory((region) => withCallLog(new EKSClient({ endpoint: motoEndpoint, region, credentials }), eksLog));
   const queued: string[] = [];
   return {
     config,
@@ -119,7 +126,7 @@ export function provisioningDeps(
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: { enqueue: async (id: string) => void queued.push(id) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
-    knownOidcProviders: new Set(),
+    knownOidcProviders: new Map(),
     queued,
   };
 }
@@ -127,8 +134,10 @@ export function provisioningDeps(
 /** What the broker's path holds in IAM right now, read straight from moto. */
 export async function brokerObjects(endpoint: string) {
   const iam = new IAMClient({ endpoint, region: 'us-east-1', credentials });
-  const roles = (await iam.send(new ListRolesCommand({ PathPrefix: '/irsa-broker/' }))).Roles ?? [];
-  const policies = (await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: '/irsa-broker/' }))).Policies ?? [];
+  const roles = [];
+  for await (const page of paginateListRoles({ client: iam }, { PathPrefix: '/irsa-broker/' })) roles.push(...(page.Roles ?? []));
+  const policies = [];
+  for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local', PathPrefix: '/irsa-broker/' })) policies.push(...(page.Policies ?? []));
   const attachments = Object.fromEntries(
     await Promise.all(
       roles.map(async (role) => [

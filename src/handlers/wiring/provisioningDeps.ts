@@ -6,6 +6,6 @@ let deps: ProvisioningDeps | undefined;
 
 /** Dependencies of the functions that change IAM, built once per cold start. */
 export function provisioningDeps(): ProvisioningDeps {
-  deps ??= { ...accessRequestDeps(), iam: new SdkIamGateway(), clusters: clusterDirectory(), knownOidcProviders: new Set() };
+  deps ??= { ...accessRequestDeps(), iam: new SdkIamGateway(), clusters: clusterDirectory(), knownOidcProviders: new Map() };
   return deps;
 }

@@ -1,0 +1,24 @@
+// bench/provision: AWS calls per fresh grant as a ratio to the minimum, writes on a re-run,
+// latency per grant, lost and duplicated grants. Usage: node bench/provision.mjs [--flows N]
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const flowsFlag = process.argv.indexOf('--flows');
+const flows = flowsFlag > 0 ? process.argv[flowsFlag + 1] : '200';
+const outfile = join(root, 'bench/.out/provision.cjs');
+await build({
+  entryPoints: [join(root, 'bench/provisionRun.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  loader: { '.yaml': 'text' },
+  packages: 'external',
+  logLevel: 'error',
+});
+const result = spawnSync(process.execPath, [outfile], { stdio: 'inherit', env: { ...process.env, BENCH_ROOT: root, BENCH_FLOWS: flows } });
+process.exit(result.status ?? 1);

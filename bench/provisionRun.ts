@@ -1,0 +1,89 @@
+// Body of bench/provision (bundled and run by bench/provision.mjs): N flows submit → approve →
+// provision against the harness (moto for IAM and EKS, dynalite for requests).
+import { startLocalDynamo } from '../scripts/localDynamo.mjs';
+import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../tests/harness/moto/setup.mjs';
+import { brokerObjects, newCallLog, prepareAccount, provisioningDeps } from '../tests/support/provisioningHarness';
+import type { CallerIdentity } from '../src/domain/identity';
+import { approveAccessRequest } from '../src/usecases/decideAccessRequest';
+import { provisionGrant } from '../src/usecases/provisionGrant';
+import { submitAccessRequest } from '../src/usecases/submitAccessRequest';
+
+const root = process.env.BENCH_ROOT!;
+const flows = Number(process.env.BENCH_FLOWS ?? 200);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
+const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
+
+async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+async function main() {
+  await ensureMotoVenv(root);
+  const [moto, dynamo] = await Promise.all([startMoto(root, { env: HARNESS_EKS_ENV }), startLocalDynamo({ root, tableName: 'irsa-broker-test' })]);
+  try {
+    await moto.reset();
+    await prepareAccount(moto.endpoint);
+    const iamLog = newCallLog();
+    const eksLog = newCallLog();
+    // One set of dependencies for all flows, as one warm provisioning function would have.
+    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, iamLog, {}, eksLog);
+    const ids: string[] = [];
+    const latencies: number[] = [];
+    await inBatches(Array.from({ length: flows }, (_, index) => index), async (index) => {
+      const started = performance.now();
+      const { id } = await submitAccessRequest(
+        { cluster: 'harness', namespace: 'bench', serviceAccount: `workload-${index}`, grants: [{ type: 's3', bucket: 'acme-bench', prefix: `w${index}/`, level: 'read-write' }] },
+        developer,
+        deps,
+      );
+      await approveAccessRequest(id, approver, undefined, deps);
+      const record = await provisionGrant(id, deps);
+      latencies.push(performance.now() - started);
+      if (record.status === 'active') ids.push(id);
+    });
+    const freshCalls = iamLog.calls.length + eksLog.calls.length;
+    const freshByName = countBy([...eksLog.calls, ...iamLog.calls]);
+    const minimum = 1 /* DescribeCluster, one cluster */ + 3 * flows; /* CreatePolicy, CreateRole, AttachRolePolicy */
+
+    iamLog.calls.length = 0;
+    await inBatches([...ids], async (id) => void (await provisionGrant(id, deps)));
+    const rerunWrites = iamLog.writes().length;
+    const rerunCalls = iamLog.calls.length;
+
+    const live = await brokerObjects(moto.endpoint);
+    const records = await Promise.all(ids.map((id) => deps.store.get(id)));
+    const roleNames = new Set(live.roles.map((role) => role.RoleName));
+    const lost = flows - records.filter((record) => record?.status === 'active' && roleNames.has(record.plan.role.name)).length;
+    const duplicated = live.roles.length - new Set(records.map((record) => record?.plan.role.name)).size + (live.policies.length - live.roles.length);
+
+    console.log(`bench/provision: ${flows} flows (submit → approve → provision), ${concurrency} at a time, against moto + dynalite`);
+    console.table({
+      'AWS calls per fresh grant': { value: (freshCalls / flows).toFixed(3), target: (minimum / flows).toFixed(3), ratio: `${(freshCalls / minimum).toFixed(3)}x` },
+      'IAM calls on a re-run (all grants)': { value: rerunCalls, target: 0, ratio: '-' },
+      'IAM writes on a re-run (all grants)': { value: rerunWrites, target: 0, ratio: '-' },
+      'p50 ms per grant': { value: percentile(latencies, 50).toFixed(1), target: '-', ratio: '-' },
+      'p99 ms per grant': { value: percentile(latencies, 99).toFixed(1), target: '-', ratio: '-' },
+      'lost grants': { value: lost, target: 0, ratio: '-' },
+      'duplicated grants': { value: duplicated, target: 0, ratio: '-' },
+    });
+    console.log(`AWS calls of the fresh pass by name: ${JSON.stringify(freshByName)}`);
+    console.log('minimum = DescribeCluster once per cluster + CreatePolicy, CreateRole, AttachRolePolicy per grant');
+  } finally {
+    await Promise.all([moto.stop(), dynamo.stop()]);
+  }
+}
+
+function countBy(values: string[]): Record<string, number> {
+  return values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

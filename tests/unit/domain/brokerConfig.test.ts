@@ -1,0 +1,226 @@
+import { BrokerConfigSchema, findCluster, type BrokerConfigInput } from '../../../src/domain/brokerConfig';
+import { describeIssues } from '../../../src/domain/parseInput';
+import { makeTestConfig } from '../../support/brokerConfig';
+
+const BOUNDARY = 'arn:aws:iam::111122223333:policy/irsa-broker-boundary';
+
+function dev(overrides: Record<string, unknown> = {}) {
+  return { name: 'dev', region: 'eu-west-1', accountId: '111122223333', ...overrides };
+}
+
+function configInput(overrides: Record<string, unknown> = {}): BrokerConfigInput {
+  return { clusters: [dev()], permissionsBoundaryArn: BOUNDARY, ...overrides } as BrokerConfigInput;
+}
+
+/** The dotted paths of every issue a config raises; empty when it is valid. */
+function issuePaths(input: unknown): string[] {
+  const result = BrokerConfigSchema.safeParse(input);
+  return result.success ? [] : describeIssues(result.error).map((issue) => issue.path);
+}
+
+function issueMessages(input: unknown): string[] {
+  const result = BrokerConfigSchema.safeParse(input);
+  return result.success ? [] : describeIssues(result.error).map((issue) => issue.message);
+}
+
+describe('BrokerConfigSchema', () => {
+  it('fills the documented defaults around a minimal config', () => {
+    // Arrange
+    const input = configInput();
+
+    // Act
+    const config = BrokerConfigSchema.parse(input);
+
+    // Assert
+    expect(config).toMatchObject({
+      rolePath: '/irsa-broker/',
+      roleNamePrefix: 'irsa-',
+      maxSessionDurationSeconds: 3600,
+      extraTags: {},
+      allowedManagedPolicyArns: [],
+      allowSubjectPatterns: false,
+      trustPolicySizeLimit: 2048,
+      approvalRules: [],
+      provisioning: { enabled: false, createOidcProvider: false, repairDrift: false },
+    });
+    expect(config.clusters[0]?.partition).toBe('aws');
+  });
+
+  it('accepts the test config with one cluster in each partition', () => {
+    // Arrange
+    const build = () => makeTestConfig();
+
+    // Act
+    const config = build();
+
+    // Assert
+    expect(config.clusters.map((cluster) => cluster.partition)).toEqual(['aws', 'aws-cn', 'aws-us-gov', 'aws']);
+  });
+
+  it.each([
+    ['clusters', configInput({ clusters: [] })],
+    ['clusters.0.name', configInput({ clusters: [dev({ name: 'dev.prod' })] })],
+    ['clusters.0.region', configInput({ clusters: [dev({ region: 'Ireland' })] })],
+    ['clusters.0.accountId', configInput({ clusters: [dev({ accountId: '1111' })] })],
+    ['clusters.0.partition', configInput({ clusters: [dev({ partition: 'aws-eu' })] })],
+    ['clusters.0.oidcIssuer', configInput({ clusters: [dev({ oidcIssuer: 'http://oidc.example.com/id/X' })] })],
+    ['clusters.0.oidcIssuer', configInput({ clusters: [dev({ oidcIssuer: 'https://oidc.example.com/id/X/' })] })],
+    ['permissionsBoundaryArn', { clusters: [dev()] }],
+    ['permissionsBoundaryArn', configInput({ permissionsBoundaryArn: 'arn:aws:iam::111122223333:role/boundary' })],
+    ['rolePath', configInput({ rolePath: 'irsa-broker' })],
+    ['rolePath', configInput({ rolePath: '/irsa broker/' })],
+    ['roleNamePrefix', configInput({ roleNamePrefix: 'p'.repeat(25) })],
+    ['roleNamePrefix', configInput({ roleNamePrefix: 'irsa/' })],
+    ['maxSessionDurationSeconds', configInput({ maxSessionDurationSeconds: 60 })],
+    ['trustPolicySizeLimit', configInput({ trustPolicySizeLimit: 8192 })],
+    ['allowedManagedPolicyArns.0', configInput({ allowedManagedPolicyArns: ['arn:aws:iam::aws:policy/*'] })],
+    ['extraTags.team', configInput({ extraTags: { team: 'a*b' } })],
+    ['approvalRules.1.id', configInput({ approvalRules: [rule('payments'), rule('payments')] })],
+  ])('names the field %s of an invalid config', (path, input) => {
+    // Arrange (the input above)
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toContain(path);
+  });
+
+  it('names an unknown key and the object that holds it', () => {
+    // Arrange
+    const input = configInput({ clusters: [dev({ colour: 'blue' })] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([{ path: 'clusters.0', message: expect.stringContaining('"colour"') }]);
+  });
+
+  it('refuses cluster names that differ only by case, because IAM role names are case-insensitive', () => {
+    // Arrange
+    const input = configInput({ clusters: [dev({ name: 'Dev' }), dev({ name: 'prod' }), dev({ name: 'dEV' })] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(result.success).toBe(false);
+    expect(describeIssues(result.error!)).toEqual([
+      { path: 'clusters.2.name', message: expect.stringContaining('names are compared case-insensitively') },
+    ]);
+  });
+
+  it('accepts cluster names that differ by more than case', () => {
+    // Arrange
+    const input = configInput({ clusters: [dev({ name: 'dev' }), dev({ name: 'dev-2' }), dev({ name: 'dev_2' })] });
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toEqual([]);
+  });
+
+  it('refuses a cluster whose inherited broker-wide boundary is in another partition', () => {
+    // Arrange
+    const input = configInput({ clusters: [dev(), dev({ name: 'beijing', region: 'cn-north-1', partition: 'aws-cn' })] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([
+      { path: 'clusters.1.permissionsBoundaryArn', message: expect.stringContaining("not in the cluster's partition aws-cn") },
+    ]);
+  });
+
+  it("refuses a cluster's own boundary in another partition", () => {
+    // Arrange
+    const input = configInput({
+      clusters: [dev({ name: 'govcloud', region: 'us-gov-west-1', partition: 'aws-us-gov', permissionsBoundaryArn: 'arn:aws-cn:iam::aws:policy/b' })],
+    });
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toEqual(['clusters.0.permissionsBoundaryArn']);
+  });
+
+  it("accepts a cluster whose own boundary overrides the broker-wide one in the cluster's partition", () => {
+    // Arrange
+    const input = configInput({
+      clusters: [dev({ name: 'beijing', region: 'cn-north-1', partition: 'aws-cn', permissionsBoundaryArn: 'arn:aws-cn:iam::222233334444:policy/b' })],
+    });
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toEqual([]);
+  });
+
+  it.each(['aws:owner', 'AWS:owner', 'irsa-broker:managed-by', 'IRSA-Broker:owner'])('refuses the extra tag %j with a reserved prefix', (key) => {
+    // Arrange
+    const input = configInput({ extraTags: { [key]: 'someone' } });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(result.success).toBe(false);
+    expect(describeIssues(result.error!).map((issue) => issue.path)).toEqual([`extraTags.${key}`]);
+    expect(JSON.stringify(result.error!.issues)).toContain('must not use the reserved prefixes');
+  });
+
+  it('accepts extra tags that merely contain a reserved word', () => {
+    // Arrange
+    const input = configInput({ extraTags: { 'team:aws': 'x', 'owner-irsa-broker': 'y' } });
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toEqual([]);
+  });
+
+  it('refuses more than 45 extra tags, leaving 5 of IAM’s 50 to the broker', () => {
+    // Arrange
+    const extraTags = Object.fromEntries(Array.from({ length: 46 }, (_, index) => [`tag-${index}`, 'x']));
+
+    // Act
+    const messages = issueMessages(configInput({ extraTags }));
+
+    // Assert
+    expect(messages).toEqual(['must hold at most 45 tags']);
+  });
+});
+
+describe('findCluster', () => {
+  it('finds a configured cluster by its exact name', () => {
+    // Arrange
+    const config = makeTestConfig();
+
+    // Act
+    const cluster = findCluster(config, 'beijing');
+
+    // Assert
+    expect(cluster?.partition).toBe('aws-cn');
+  });
+
+  it.each(['Dev', 'DEV', 'dev ', 'unknown'])('finds nothing for %j', (name) => {
+    // Arrange
+    const config = makeTestConfig();
+
+    // Act
+    const cluster = findCluster(config, name);
+
+    // Assert
+    expect(cluster).toBeUndefined();
+  });
+});
+
+function rule(id: string) {
+  return { id, namespaces: ['payments'], ownerGroups: ['team-payments'], approverGroups: ['payments-leads'] };
+}
