@@ -120,3 +120,28 @@ export interface IamGateway {
 export interface ProvisioningQueue {
   enqueue(requestId: string): Promise<void>;
 }
+
+/** How to reach a cluster's API server. */
+export interface ClusterConnection {
+  name: string;
+  region: string;
+  partition: 'aws' | 'aws-cn' | 'aws-us-gov';
+  endpoint: string;
+  certificateAuthorityData: string;
+}
+
+export interface ApplyOptions {
+  /** The request asked to take over an existing ServiceAccount, and config allows it. */
+  adopt: boolean;
+  createNamespace: boolean;
+}
+
+/** What applying found: a new ServiceAccount, one taken over, or the same one again. */
+export type ApplyOutcome = 'created' | 'adopted' | 'updated' | 'unchanged';
+
+/** Puts ServiceAccounts into clusters and takes them out again. */
+export interface ServiceAccountApplier {
+  apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
+  /** Deletes a ServiceAccount the broker created; strips the broker's annotation and label from an adopted one. */
+  remove(cluster: ClusterConnection, namespace: string, name: string, createdByBroker: boolean): Promise<'deleted' | 'released' | 'absent'>;
+}

@@ -58,6 +58,10 @@ export const ManifestOptionsSchema = z
   .meta({ id: 'ManifestOptions' });
 export type ManifestOptions = z.infer<typeof ManifestOptionsSchema>;
 
+/** How the ServiceAccount reaches the cluster: returned as YAML, or applied by the broker. */
+export const Delivery = { Manifest: 'manifest', Apply: 'apply' } as const;
+export type Delivery = (typeof Delivery)[keyof typeof Delivery];
+
 /** The most grants one request may hold; sized so that any valid request fits IAM's 6,144 limit. */
 export const MAX_GRANTS_PER_REQUEST = 8;
 
@@ -71,6 +75,9 @@ export const AccessRequestSchema = z
     mechanism: z.enum([Mechanism.Irsa, Mechanism.PodIdentity]).default(Mechanism.Irsa),
     grants: z.array(GrantSchema).min(1).max(MAX_GRANTS_PER_REQUEST),
     manifest: ManifestOptionsSchema.optional(),
+    delivery: z.enum([Delivery.Manifest, Delivery.Apply]).default(Delivery.Manifest),
+    /** Take over an existing ServiceAccount the broker did not create (only where config allows). */
+    adoptExistingServiceAccount: z.boolean().default(false),
     justification: z.string().min(1).max(1000).optional(),
     ticket: z
       .string()

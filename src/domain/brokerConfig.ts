@@ -38,6 +38,19 @@ export const ProvisioningConfigSchema = z
   .strict();
 export type ProvisioningConfig = z.infer<typeof ProvisioningConfigSchema>;
 
+/** Whether and how the broker may put ServiceAccounts into clusters itself. */
+export const DeliveryConfigSchema = z
+  .object({
+    /** Requests may ask for `delivery: apply`. */
+    allowApply: z.boolean().default(false),
+    /** Create a missing namespace when applying (otherwise the apply fails, naming it). */
+    createNamespaces: z.boolean().default(false),
+    /** Requests may adopt an existing ServiceAccount the broker did not create. */
+    allowAdoption: z.boolean().default(false),
+  })
+  .strict();
+export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
+
 /** One EKS cluster the broker may grant access in. */
 export const ClusterConfigSchema = z
   .object({
@@ -82,6 +95,7 @@ export const BrokerConfigSchema = z
     /** Who may request where and who approves; the first rule matching cluster and namespace applies. */
     approvalRules: z.array(ApprovalRuleSchema).default([]),
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
+    delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
     identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })
   .strict()

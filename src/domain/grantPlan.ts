@@ -90,6 +90,15 @@ function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig,
       );
     }
   }
+  if (request.delivery === 'apply' && !config.delivery.allowApply) {
+    throw new ValidationError(
+      'DELIVERY_APPLY_NOT_ALLOWED',
+      'this broker returns manifests but does not apply them; use delivery "manifest"',
+    );
+  }
+  if (request.adoptExistingServiceAccount && !config.delivery.allowAdoption) {
+    throw new ValidationError('ADOPTION_NOT_ALLOWED', 'this broker does not take over existing ServiceAccounts');
+  }
   for (const grant of request.grants) {
     if (grant.type !== 'managed-policy') continue;
     if (!config.allowedManagedPolicyArns.includes(grant.arn)) {

@@ -49,8 +49,10 @@ export const AuditEventType = {
   Failed: 'failed',
   Revoked: 'revoked',
   Expired: 'expired',
-  /** One change the broker made in AWS (or Kubernetes): what, on which object. */
+  /** One change the broker made in AWS: what, on which object. */
   AwsChange: 'aws-change',
+  /** One change the broker made in a cluster. */
+  KubernetesChange: 'kubernetes-change',
   DriftDetected: 'drift-detected',
   DriftRepaired: 'drift-repaired',
 } as const;
@@ -112,6 +114,8 @@ export const AccessRequestRecordSchema = z
         policyCreated: z.boolean().optional(),
         roleCreated: z.boolean().optional(),
         attached: z.array(z.string()).optional(),
+        /** Set once the ServiceAccount is in the cluster: whether the broker created it or took it over. */
+        serviceAccount: z.enum(['created', 'adopted', 'updated']).optional(),
         attempts: z.number().int().optional(),
         lastError: z.object({ code: z.string(), message: z.string() }).optional(),
       })

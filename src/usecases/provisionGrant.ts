@@ -1,4 +1,5 @@
 import { backOff } from 'exponential-backoff';
+import { Delivery } from '../domain/accessRequest';
 import { issuerHostPath } from '../domain/arns';
 import { findCluster } from '../domain/brokerConfig';
 import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
@@ -6,6 +7,7 @@ import type { GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
+import type { ClusterConnection } from '../ports';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -145,6 +147,38 @@ async function ensureAttachments(plan: GrantPlan, roleIsNew: boolean, journal: G
   }
 }
 
+/** How to reach the request's cluster, from config and DescribeCluster. */
+export async function clusterConnection(plan: GrantPlan, deps: ProvisioningDeps): Promise<ClusterConnection> {
+  const cluster = findCluster(deps.config, plan.cluster.name);
+  if (!cluster) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${plan.cluster.name} is no longer configured`);
+  const info = await deps.clusters.describeCluster(cluster);
+  return {
+    name: cluster.name,
+    region: cluster.region,
+    partition: cluster.partition,
+    endpoint: info.endpoint,
+    certificateAuthorityData: info.certificateAuthorityData,
+  };
+}
+
+/** For `delivery: apply`: the ServiceAccount goes into the cluster, after the role exists. */
+async function ensureServiceAccount(journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const { plan, request } = journal.current;
+  if (request.delivery !== Delivery.Apply) return;
+  const applier = await deps.serviceAccounts();
+  const outcome = await applier.apply(await clusterConnection(plan, deps), plan.serviceAccount.manifest, {
+    adopt: request.adoptExistingServiceAccount && deps.config.delivery.allowAdoption,
+    createNamespace: deps.config.delivery.createNamespaces,
+  });
+  const ownership = journal.progress.serviceAccount ?? (outcome === 'adopted' ? 'adopted' : 'created');
+  if (outcome === 'unchanged' && journal.progress.serviceAccount) return;
+  await journal.change(
+    `ServiceAccount ${request.namespace}/${request.serviceAccount} ${outcome}`,
+    { serviceAccount: ownership },
+    AuditEventType.KubernetesChange,
+  );
+}
+
 function failureOf(error: unknown): { code: string; message: string } {
   if (error instanceof BrokerError) return { code: error.code, message: error.message };
   return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error) };
@@ -186,6 +220,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     await ensurePolicy(plan, journal, deps);
     const roleIsNew = await ensureRole(plan, journal, deps);
     await ensureAttachments(plan, roleIsNew, journal, deps);
+    await ensureServiceAccount(journal, deps);
   } catch (error) {
     if (error instanceof ConflictError && error.code === 'CONCURRENT_UPDATE') throw error;
     const failure = failureOf(error);

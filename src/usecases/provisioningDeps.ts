@@ -1,4 +1,4 @@
-import type { ClusterDirectory, IamGateway } from '../ports';
+import type { ClusterDirectory, IamGateway, ServiceAccountApplier } from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
 
 /** What provisioning, revocation, expiry and reconciliation need beyond the request store. */
@@ -7,4 +7,6 @@ export interface ProvisioningDeps extends AccessRequestDeps {
   clusters: ClusterDirectory;
   /** OIDC provider checks of this cold start by provider ARN; concurrent grants share one check. */
   knownOidcProviders: Map<string, Promise<void>>;
+  /** Loaded on first use: only grants delivered by `apply` need a Kubernetes client. */
+  serviceAccounts: () => Promise<ServiceAccountApplier>;
 }

@@ -3,6 +3,7 @@ import { SYSTEM_IDENTITY, type CallerIdentity } from '../domain/identity';
 import { isOwnedByRequest } from '../domain/ownership';
 import { AuditEventType, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { GrantJournal } from './grantJournal';
+import { clusterConnection } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 /** Whether provisioning may have created anything for this request. */
@@ -46,6 +47,21 @@ async function removeIamObjects(journal: GrantJournal, deps: ProvisioningDeps): 
   }
 }
 
+/** Takes the ServiceAccount out of the cluster first, so no new pod picks up a role about to vanish. */
+async function removeServiceAccount(journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const { plan, request, provisioning } = journal.current;
+  if (!provisioning?.serviceAccount) return;
+  const applier = await deps.serviceAccounts();
+  const outcome = await applier.remove(
+    await clusterConnection(plan, deps),
+    request.namespace,
+    request.serviceAccount,
+    provisioning.serviceAccount !== 'adopted',
+  );
+  if (outcome === 'absent') return;
+  await journal.change(`ServiceAccount ${request.namespace}/${request.serviceAccount} ${outcome}`, {}, AuditEventType.KubernetesChange);
+}
+
 /**
  * Ends a grant: removes its IAM objects, then moves the request to `revoked` or `expired`. The
  * request changes state only once everything is gone, so a failed removal can simply be retried.
@@ -58,6 +74,7 @@ export async function removeGrant(
   deps: ProvisioningDeps,
 ): Promise<AccessRequestRecord> {
   const journal = new GrantJournal(record, deps);
+  await removeServiceAccount(journal, deps);
   if (mayOwnIamObjects(record)) await removeIamObjects(journal, deps);
   const type = outcome === RequestStatus.Revoked ? AuditEventType.Revoked : AuditEventType.Expired;
   return journal.apply((current) =>

@@ -1,0 +1,179 @@
+import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ConflictError, DependencyUnavailableError } from '../../domain/errors';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_LABEL_VALUE,
+  REQUEST_ID_ANNOTATION,
+  ROLE_ARN_ANNOTATION,
+} from '../../domain/makeServiceAccountManifest';
+import type { ApplyOptions, ApplyOutcome, ClusterConnection, ServiceAccountApplier } from '../../ports';
+import type { EksTokenSource } from '../aws/eksTokenSource';
+
+/** Server-side apply field manager: the broker owns exactly the fields it sets. */
+export const FIELD_MANAGER = 'irsa-broker';
+
+type ServiceAccount = KubernetesObject & {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; resourceVersion?: string };
+};
+
+const isManaged = (object: KubernetesObject | undefined) => object?.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_LABEL_VALUE;
+
+function serverMessage(error: ApiException<unknown>): string {
+  const body = typeof error.body === 'string' ? safeParse(error.body) : error.body;
+  return (body as { message?: string } | undefined)?.message ?? error.message;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+/**
+ * Turns API-server failures into errors that say what to fix: a 401 means the broker's IAM role has no
+ * EKS access entry; a 403 means RBAC lacks a permission (the server names the verb and namespace);
+ * anything that never reached the server is retryable.
+ */
+function translate(error: unknown, cluster: ClusterConnection, action: string): never {
+  if (error instanceof ApiException) {
+    if (error.code === 401) {
+      throw new DependencyUnavailableError(
+        'K8S_UNAUTHORIZED',
+        `the API server of cluster ${cluster.name} did not accept the broker's EKS token while trying to ${action}: give the broker's IAM role an EKS access entry (aws eks create-access-entry --cluster ${cluster.name} --principal-arn <broker role ARN>)`,
+        { cause: error },
+      );
+    }
+    if (error.code === 403) {
+      throw new DependencyUnavailableError(
+        'K8S_FORBIDDEN',
+        `RBAC in cluster ${cluster.name} does not let the broker ${action}: ${serverMessage(error)}. Bind a Role allowing get, create, patch and delete on serviceaccounts there to the broker's user or group`,
+        { cause: error, details: { status: 403 } },
+      );
+    }
+    throw new DependencyUnavailableError(
+      'K8S_REQUEST_FAILED',
+      `cluster ${cluster.name} answered ${error.code} while trying to ${action}: ${serverMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  throw new DependencyUnavailableError(
+    'K8S_UNREACHABLE',
+    `cannot reach the API server of cluster ${cluster.name} (${cluster.endpoint}) to ${action}; retry later`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** ServiceAccounts applied with @kubernetes/client-node, authenticated the EKS way. */
+export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
+  constructor(private readonly tokens: EksTokenSource) {}
+
+  async apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome> {
+    const api = await this.client(cluster);
+    const desired = manifest as unknown as ServiceAccount;
+    const { namespace, name } = desired.metadata;
+    const existing = await this.read(api, cluster, namespace, name);
+    if (existing && !isManaged(existing) && !options.adopt) {
+      throw new ConflictError(
+        'SERVICE_ACCOUNT_NOT_MANAGED',
+        `ServiceAccount ${namespace}/${name} exists and is not managed by irsa-broker; ask to adopt it, or pick another name`,
+        {
+          details: { namespace, name },
+        },
+      );
+    }
+    if (!existing && options.createNamespace) await this.ensureNamespace(api, cluster, namespace);
+    let applied: ServiceAccount;
+    try {
+      // force: the broker's fields win over another manager's (only reached for its own or adopted accounts).
+      applied = await api.patch(desired, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    } catch (error) {
+      return translate(error, cluster, `apply ServiceAccount ${namespace}/${name}`);
+    }
+    if (!existing) return 'created';
+    if (!isManaged(existing)) return 'adopted';
+    return existing.metadata.resourceVersion === applied.metadata.resourceVersion ? 'unchanged' : 'updated';
+  }
+
+  async remove(
+    cluster: ClusterConnection,
+    namespace: string,
+    name: string,
+    createdByBroker: boolean,
+  ): Promise<'deleted' | 'released' | 'absent'> {
+    const api = await this.client(cluster);
+    const existing = await this.read(api, cluster, namespace, name);
+    if (!existing || !isManaged(existing)) return 'absent';
+    try {
+      if (createdByBroker) {
+        await api.delete(existing);
+        return 'deleted';
+      }
+      // An adopted account stays; only what the broker put on it goes.
+      const release = {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {
+          name,
+          namespace,
+          labels: { [MANAGED_BY_LABEL]: null },
+          annotations: { [ROLE_ARN_ANNOTATION]: null, [REQUEST_ID_ANNOTATION]: null },
+        },
+      };
+      await api.patch(release as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+      return 'released';
+    } catch (error) {
+      return translate(error, cluster, `remove ServiceAccount ${namespace}/${name}`);
+    }
+  }
+
+  private async client(cluster: ClusterConnection): Promise<KubernetesObjectApi> {
+    // A fresh config per call is cheap and always carries a token that EKS still accepts.
+    const { token } = await this.tokens.getToken({ clusterName: cluster.name, region: cluster.region, partition: cluster.partition });
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: cluster.name, server: cluster.endpoint, caData: cluster.certificateAuthorityData, skipTLSVerify: false }],
+      users: [{ name: FIELD_MANAGER, token }],
+      contexts: [{ name: cluster.name, cluster: cluster.name, user: FIELD_MANAGER }],
+      currentContext: cluster.name,
+    });
+    return KubernetesObjectApi.makeApiClient(config);
+  }
+
+  private async read(
+    api: KubernetesObjectApi,
+    cluster: ClusterConnection,
+    namespace: string,
+    name: string,
+  ): Promise<ServiceAccount | undefined> {
+    try {
+      return (await api.read({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } })) as ServiceAccount;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      return translate(error, cluster, `read ServiceAccount ${namespace}/${name}`);
+    }
+  }
+
+  /** Creates a missing namespace; an existing one is never modified. */
+  private async ensureNamespace(api: KubernetesObjectApi, cluster: ClusterConnection, namespace: string): Promise<void> {
+    const spec = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+    try {
+      await api.read(spec);
+      return;
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 404)) translate(error, cluster, `read namespace ${namespace}`);
+    }
+    try {
+      await api.create({ ...spec, metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_LABEL_VALUE } } });
+    } catch (error) {
+      // Someone else created it meanwhile: that is what we wanted.
+      if (error instanceof ApiException && error.code === 409) return;
+      translate(error, cluster, `create namespace ${namespace}`);
+    }
+  }
+}
