@@ -23,6 +23,9 @@ const { baseUrl, stop } = await startOffline({
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    IRSA_BROKER_TABLE: tableName,
+    // Work handed to another function (provisioning, Slack) runs in-process after the answer.
+    IRSA_BROKER_JOBS: 'inline',
   },
 });
 const example = join(projectRoot, 'examples/plan-request.json');

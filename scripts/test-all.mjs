@@ -47,7 +47,12 @@ const harness = `import('./tests/harness/moto/setup.mjs').then((m) => m.ensureMo
 
 const steps = [
   // The harness first, so that a missing part (python3, venv, PyPI) fails here with its own message.
-  () => run('harness: moto venv (.harness/venv, reused when requirements.txt is unchanged)', process.execPath, ['--input-type=module', '-e', harness]),
+  () =>
+    run('harness: moto venv (.harness/venv, reused when requirements.txt is unchanged)', process.execPath, [
+      '--input-type=module',
+      '-e',
+      harness,
+    ]),
   () => run('typecheck (tsc --noEmit)', process.execPath, [bin('tsc'), '--noEmit']),
   () => run('lint (eslint)', process.execPath, [bin('eslint'), '.']),
   () => run('format (prettier --check)', process.execPath, [bin('prettier'), '--check', '.']),

@@ -1,6 +1,7 @@
 import type { ClusterConfig } from './domain/brokerConfig';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
+import type { SlackMessage } from './domain/slackMessages';
 import type { AccessRequestRecord, RequestStatus } from './domain/requestLifecycle';
 
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
@@ -116,10 +117,8 @@ export interface IamGateway {
   deleteRole(roleName: string): Promise<void>;
 }
 
-/** Starts provisioning of an approved request without waiting for it. */
-export interface ProvisioningQueue {
-  enqueue(requestId: string): Promise<void>;
-}
+/** Starts provisioning of an approved request (by id) without waiting for it. */
+export type ProvisioningQueue = JobQueue<string>;
 
 /** How to reach a cluster's API server. */
 export interface ClusterConnection {
@@ -144,4 +143,29 @@ export interface ServiceAccountApplier {
   apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Deletes a ServiceAccount the broker created; strips the broker's annotation and label from an adopted one. */
   remove(cluster: ClusterConnection, namespace: string, name: string, createdByBroker: boolean): Promise<'deleted' | 'released' | 'absent'>;
+}
+
+/** Slack's Web API, as much of it as the broker uses. */
+export interface SlackGateway {
+  postMessage(channel: string, message: SlackMessage): Promise<{ channel: string; ts: string }>;
+  updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void>;
+  openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
+  userEmail(userId: string): Promise<string | undefined>;
+  userIdByEmail(email: string): Promise<string | undefined>;
+}
+
+/** Tells people about a request that was stored or changed. Failures are logged, never thrown. */
+export interface Notifier {
+  requestStored(record: AccessRequestRecord, isNew: boolean): Promise<void>;
+}
+
+/** Remembers what was seen, for a while: a second sighting is a replay. */
+export interface ReplayGuard {
+  firstSeen(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** Runs slow work after Slack has had its answer (Slack waits 3 seconds at most). */
+export interface JobQueue<Job> {
+  enqueue(job: Job): Promise<void>;
 }

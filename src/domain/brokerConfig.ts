@@ -51,6 +51,22 @@ export const DeliveryConfigSchema = z
   .strict();
 export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
 
+/** Slack: who is who. Secrets are not here: they come from the environment (SSM in deployment). */
+export const SlackConfigSchema = z
+  .object({
+    /** Slack user id → identity; checked first. */
+    users: z
+      .record(
+        z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id'),
+        z.object({ subject: z.string().min(1), email: z.string().optional(), groups: z.array(z.string()) }).strict(),
+      )
+      .default({}),
+    /** For users not listed above: their Slack email (users.info) → groups; the email is the subject. */
+    groupsByEmail: z.record(z.string(), z.array(z.string())).default({}),
+  })
+  .strict();
+export type SlackConfig = z.infer<typeof SlackConfigSchema>;
+
 /** One EKS cluster the broker may grant access in. */
 export const ClusterConfigSchema = z
   .object({
@@ -96,6 +112,7 @@ export const BrokerConfigSchema = z
     approvalRules: z.array(ApprovalRuleSchema).default([]),
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
+    slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
     identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })
   .strict()

@@ -27,6 +27,7 @@ export async function startStore(tableName = 'irsa-broker-test') {
   const dynamo = await startLocalDynamo({ root: projectRoot, tableName });
   Object.assign(process.env, {
     IRSA_BROKER_TABLE: tableName,
+    IRSA_BROKER_JOBS: 'inline',
     IRSA_BROKER_CONFIG: join(projectRoot, 'config/broker.yaml'),
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: LOCAL_REGION,

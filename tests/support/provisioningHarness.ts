@@ -127,6 +127,9 @@ export function provisioningDeps(
     queue: { enqueue: async (id: string) => void queued.push(id) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
     knownOidcProviders: new Map(),
+    serviceAccounts: async () => {
+      throw new Error('no cluster in this test: delivery is manifest');
+    },
     queued,
   };
 }
@@ -137,7 +140,8 @@ export async function brokerObjects(endpoint: string) {
   const roles = [];
   for await (const page of paginateListRoles({ client: iam }, { PathPrefix: '/irsa-broker/' })) roles.push(...(page.Roles ?? []));
   const policies = [];
-  for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local', PathPrefix: '/irsa-broker/' })) policies.push(...(page.Policies ?? []));
+  for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local', PathPrefix: '/irsa-broker/' }))
+    policies.push(...(page.Policies ?? []));
   const attachments = Object.fromEntries(
     await Promise.all(
       roles.map(async (role) => [

@@ -115,7 +115,9 @@ describe('parseBrokerConfig', () => {
     const error = configErrorOf(text);
 
     // Assert
-    expect(error.message).toContain("clusters.0.permissionsBoundaryArn: the permissions boundary arn:aws:iam::111122223333:policy/irsa-broker-boundary is not in the cluster's partition aws-cn");
+    expect(error.message).toContain(
+      "clusters.0.permissionsBoundaryArn: the permissions boundary arn:aws:iam::111122223333:policy/irsa-broker-boundary is not in the cluster's partition aws-cn",
+    );
   });
 
   it('names an extra tag with a reserved prefix', () => {

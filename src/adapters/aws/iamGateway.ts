@@ -25,7 +25,11 @@ import type { PolicyDocument } from '../../domain/policyDocument';
 import type { CreateOutcome, IamGateway, LivePolicy, LiveRole, PolicySpec, RoleSpec } from '../../ports';
 
 const isNamed = (error: unknown, name: string) => (error as { name?: string } | undefined)?.name === name;
-const decodeDocument = (encoded: string | undefined) => JSON.parse(decodeURIComponent(encoded ?? '{}')) as PolicyDocument;
+/** IAM returns documents URL-encoded; some emulators return them plain. Accept both. */
+const decodeDocument = (text: string | undefined): PolicyDocument => {
+  const raw = text ?? '{}';
+  return JSON.parse(raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw)) as PolicyDocument;
+};
 const asTags = (tags: { Key?: string; Value?: string }[] | undefined): Tag[] =>
   (tags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
 

@@ -74,7 +74,7 @@ export async function ensureMotoVenv(root) {
   await run(`${basePython} -m venv ${p.venv}`, basePython, ['-m', 'venv', p.venv]).catch((error) => {
     throw new Error(`${error.message}\n(on Debian/Ubuntu the venv module may need: apt-get install python3-venv)`, { cause: error });
   });
-  log(`pip install -r ${p.requirements} (about 40 s on a cold pip cache)`);
+  log(`pip install -r ${p.requirements} (30–40 s; pip prints nothing until it ends)`);
   await run(`pip install -r ${p.requirements}`, p.python, [
     '-m',
     'pip',

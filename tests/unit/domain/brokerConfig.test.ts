@@ -138,7 +138,9 @@ describe('BrokerConfigSchema', () => {
   it("refuses a cluster's own boundary in another partition", () => {
     // Arrange
     const input = configInput({
-      clusters: [dev({ name: 'govcloud', region: 'us-gov-west-1', partition: 'aws-us-gov', permissionsBoundaryArn: 'arn:aws-cn:iam::aws:policy/b' })],
+      clusters: [
+        dev({ name: 'govcloud', region: 'us-gov-west-1', partition: 'aws-us-gov', permissionsBoundaryArn: 'arn:aws-cn:iam::aws:policy/b' }),
+      ],
     });
 
     // Act
@@ -151,7 +153,14 @@ describe('BrokerConfigSchema', () => {
   it("accepts a cluster whose own boundary overrides the broker-wide one in the cluster's partition", () => {
     // Arrange
     const input = configInput({
-      clusters: [dev({ name: 'beijing', region: 'cn-north-1', partition: 'aws-cn', permissionsBoundaryArn: 'arn:aws-cn:iam::222233334444:policy/b' })],
+      clusters: [
+        dev({
+          name: 'beijing',
+          region: 'cn-north-1',
+          partition: 'aws-cn',
+          permissionsBoundaryArn: 'arn:aws-cn:iam::222233334444:policy/b',
+        }),
+      ],
     });
 
     // Act
@@ -161,18 +170,21 @@ describe('BrokerConfigSchema', () => {
     expect(paths).toEqual([]);
   });
 
-  it.each(['aws:owner', 'AWS:owner', 'irsa-broker:managed-by', 'IRSA-Broker:owner'])('refuses the extra tag %j with a reserved prefix', (key) => {
-    // Arrange
-    const input = configInput({ extraTags: { [key]: 'someone' } });
+  it.each(['aws:owner', 'AWS:owner', 'irsa-broker:managed-by', 'IRSA-Broker:owner'])(
+    'refuses the extra tag %j with a reserved prefix',
+    (key) => {
+      // Arrange
+      const input = configInput({ extraTags: { [key]: 'someone' } });
 
-    // Act
-    const result = BrokerConfigSchema.safeParse(input);
+      // Act
+      const result = BrokerConfigSchema.safeParse(input);
 
-    // Assert
-    expect(result.success).toBe(false);
-    expect(describeIssues(result.error!).map((issue) => issue.path)).toEqual([`extraTags.${key}`]);
-    expect(JSON.stringify(result.error!.issues)).toContain('must not use the reserved prefixes');
-  });
+      // Assert
+      expect(result.success).toBe(false);
+      expect(describeIssues(result.error!).map((issue) => issue.path)).toEqual([`extraTags.${key}`]);
+      expect(JSON.stringify(result.error!.issues)).toContain('must not use the reserved prefixes');
+    },
+  );
 
   it('accepts extra tags that merely contain a reserved word', () => {
     // Arrange

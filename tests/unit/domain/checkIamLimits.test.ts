@@ -20,7 +20,10 @@ function plannedObjects(overrides: Partial<PlannedIamObjects> = {}): PlannedIamO
       namespace: 'payments',
       serviceAccount: 'invoice-exporter',
     }),
-    permissionPolicy: makePermissionPolicy([S3GrantSchema.parse({ type: 's3', bucket: 'acme-invoices', prefix: 'exports', level: 'read' })], 'aws'),
+    permissionPolicy: makePermissionPolicy(
+      [S3GrantSchema.parse({ type: 's3', bucket: 'acme-invoices', prefix: 'exports', level: 'read' })],
+      'aws',
+    ),
     tags: makeTags({ cluster: 'dev', namespace: 'payments', serviceAccount: 'invoice-exporter', extraTags: { 'cost-center': 'platform' } }),
     ...overrides,
   };
@@ -72,13 +75,13 @@ describe('checkIamLimits', () => {
     expect(check).not.toThrow();
   });
 
-  it.each([
+  it.each<[string, Partial<PlannedIamObjects>, { limit: number; actual: number }]>([
     ['ROLE_NAME_TOO_LONG', { roleName: 'r'.repeat(65) }, { limit: 64, actual: 65 }],
     ['ROLE_PATH_TOO_LONG', { rolePath: `/${'p'.repeat(511)}/` }, { limit: 512, actual: 513 }],
     ['TOO_MANY_TAGS', { tags: tags(51) }, { limit: 50, actual: 51 }],
     ['TAG_KEY_TOO_LONG', { tags: [{ Key: 'k'.repeat(129), Value: 'v' }] }, { limit: 128, actual: 129 }],
     ['TAG_VALUE_TOO_LONG', { tags: [{ Key: 'k', Value: 'v'.repeat(257) }] }, { limit: 256, actual: 257 }],
-  ] as const)('refuses %s with the limit and the actual number', (code, overrides, details) => {
+  ])('refuses %s with the limit and the actual number', (code, overrides, details) => {
     // Arrange
     const objects = plannedObjects(overrides);
 
@@ -202,12 +205,18 @@ describe('checkIamLimits', () => {
     it.each([
       ['a trust policy with another Version', { trustPolicy: { ...trust, Version: '2008-10-17' } }],
       ['a permission policy with another Version', { permissionPolicy: { ...permission, Version: '2008-10-17' } }],
-      ['an action without a vendor', { permissionPolicy: { ...permission, Statement: [{ ...permissionStatement!, Action: 'GetObject' }] } }],
+      [
+        'an action without a vendor',
+        { permissionPolicy: { ...permission, Statement: [{ ...permissionStatement!, Action: 'GetObject' }] } },
+      ],
       ['an action that is "*"', { permissionPolicy: { ...permission, Statement: [{ ...permissionStatement!, Action: ['*'] }] } }],
       ['a resource that is "*"', { permissionPolicy: { ...permission, Statement: [{ ...permissionStatement!, Resource: '*' }] } }],
       ['a resource list holding "*"', { permissionPolicy: { ...permission, Statement: [{ ...permissionStatement!, Resource: ['*'] }] } }],
       ['an empty statement list', { permissionPolicy: { ...permission, Statement: [] } }],
-      ['a federated principal that is "*"', { trustPolicy: { ...trust, Statement: [{ ...trustStatement!, Principal: { Federated: '*' } }] } }],
+      [
+        'a federated principal that is "*"',
+        { trustPolicy: { ...trust, Statement: [{ ...trustStatement!, Principal: { Federated: '*' } }] } },
+      ],
       ['an effect that is neither Allow nor Deny', { trustPolicy: { ...trust, Statement: [{ ...trustStatement!, Effect: 'Permit' }] } }],
     ])('refuses %s as POLICY_GRAMMAR_INVALID', (_what, overrides) => {
       // Arrange
@@ -220,7 +229,9 @@ describe('checkIamLimits', () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect(error).not.toBeInstanceOf(IamLimitExceededError);
       expect(error.code).toBe('POLICY_GRAMMAR_INVALID');
-      expect(error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.any(String), message: expect.any(String) })]));
+      expect(error.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ path: expect.any(String), message: expect.any(String) })]),
+      );
     });
   });
 });

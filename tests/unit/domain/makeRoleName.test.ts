@@ -67,7 +67,11 @@ describe('makeRoleName', () => {
     const workload = parts({ namespace: 'n'.repeat(63), serviceAccount: 'a.b.c' });
 
     // Act
-    const names = [makeRoleName(workload), makeRoleName({ ...workload }), makeRoleName(parts({ namespace: 'n'.repeat(63), serviceAccount: 'a.b.c' }))];
+    const names = [
+      makeRoleName(workload),
+      makeRoleName({ ...workload }),
+      makeRoleName(parts({ namespace: 'n'.repeat(63), serviceAccount: 'a.b.c' })),
+    ];
 
     // Assert
     expect(new Set(names).size).toBe(1);

@@ -1,0 +1,31 @@
+import type { AccessRequestRecord } from '../domain/requestLifecycle';
+import type { AccessRequestFilter, AccessRequestStore, Notifier, Page } from '../ports';
+
+/**
+ * The request store, telling a notifier after every successful write. Every change from every entry
+ * point (REST, Slack, provisioning, expiry) passes through here, so none goes untold.
+ */
+export class NotifyingStore implements AccessRequestStore {
+  constructor(
+    private readonly inner: AccessRequestStore,
+    private readonly notifier: Notifier,
+  ) {}
+
+  async create(record: AccessRequestRecord): Promise<void> {
+    await this.inner.create(record);
+    await this.notifier.requestStored(record, true);
+  }
+
+  get(id: string): Promise<AccessRequestRecord | undefined> {
+    return this.inner.get(id);
+  }
+
+  async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
+    await this.inner.replace(record, expectedVersion);
+    await this.notifier.requestStored(record, false);
+  }
+
+  list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {
+    return this.inner.list(filter, page);
+  }
+}

@@ -1,0 +1,48 @@
+import { findApprovalRule } from '../../domain/approvalRules';
+import type { BrokerConfig } from '../../domain/brokerConfig';
+import type { CallerIdentity } from '../../domain/identity';
+import { RequestStatus, type AccessRequestRecord } from '../../domain/requestLifecycle';
+import { approvalRequestMessage, requesterNotification } from '../../domain/slackMessages';
+import type { Notifier, SlackGateway } from '../../ports';
+
+/** The requester's Slack user: from the config mapping, else looked up by email. */
+export async function slackUserOf(identity: CallerIdentity, config: BrokerConfig, slack: SlackGateway): Promise<string | undefined> {
+  const mapped = Object.entries(config.slack.users).find(([, user]) => user.subject === identity.subject)?.[0];
+  if (mapped) return mapped;
+  return identity.email ? slack.userIdByEmail(identity.email) : undefined;
+}
+
+/**
+ * Tells approvers about new pending requests (in their rule's channel, with buttons) and requesters
+ * about every change of their request's status.
+ */
+export class SlackNotifier implements Notifier {
+  constructor(
+    private readonly slack: SlackGateway,
+    private readonly config: BrokerConfig,
+    private readonly log: (entry: Record<string, unknown>) => void = (entry) => console.warn(JSON.stringify(entry)),
+  ) {}
+
+  async requestStored(record: AccessRequestRecord, isNew: boolean): Promise<void> {
+    try {
+      if (isNew && record.status === RequestStatus.Pending) await this.askApprovers(record);
+      const last = record.events[record.events.length - 1];
+      const statusChanged = isNew ? record.status !== RequestStatus.Pending : last !== undefined && last.from !== last.to;
+      if (statusChanged) await this.tellRequester(record);
+    } catch (error) {
+      // A notification that could not be sent must never undo or fail the change itself.
+      this.log({ level: 'WARN', message: 'Slack notification failed', requestId: record.id, error: (error as Error).message });
+    }
+  }
+
+  private async askApprovers(record: AccessRequestRecord): Promise<void> {
+    const rule = findApprovalRule(this.config.approvalRules, record.request.cluster, record.request.namespace);
+    if (rule.approvalChannel) await this.slack.postMessage(rule.approvalChannel, approvalRequestMessage(record));
+  }
+
+  private async tellRequester(record: AccessRequestRecord): Promise<void> {
+    const message = requesterNotification(record);
+    const user = message && (await slackUserOf(record.requester, this.config, this.slack));
+    if (message && user) await this.slack.postMessage(user, message);
+  }
+}

@@ -1,0 +1,69 @@
+import * as z from 'zod';
+import { BrokerError } from '../domain/errors';
+import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
+import { decidedMessage, planSummary, SlackAction, statusLine, submittedReply, type SlackMessage } from '../domain/slackMessages';
+import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
+import { getAccessRequest } from './getAccessRequest';
+import { identifySlackUser } from './slackIdentity';
+import type { SlackDeps } from './slackDeps';
+import { submitAccessRequest } from './submitAccessRequest';
+
+/** Work Slack handed over and must not wait for. */
+export const SlackJobSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('command'), text: z.string(), userId: z.string(), channelId: z.string() }),
+  z.object({
+    kind: z.literal('decision'),
+    action: z.enum([SlackAction.Approve, SlackAction.Reject]),
+    requestId: z.string(),
+    userId: z.string(),
+    channelId: z.string(),
+    messageTs: z.string(),
+  }),
+]);
+export type SlackJob = z.infer<typeof SlackJobSchema>;
+
+const failureMessage = (error: unknown): SlackMessage => ({
+  text: error instanceof BrokerError ? `${error.code}: ${error.message}` : 'Something went wrong; the broker logs say what.',
+});
+
+async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: SlackDeps): Promise<SlackMessage> {
+  const caller = await identifySlackUser(job.userId, deps.config, deps.slack);
+  const command = parseSlackCommand(job.text);
+  switch (command.kind) {
+    case 'request':
+      return submittedReply(await submitAccessRequest(command.body, caller, deps));
+    case 'status': {
+      const record = await getAccessRequest(command.id, deps);
+      return { text: `${statusLine(record)}\n${planSummary(record)}` };
+    }
+    case 'list': {
+      const page = await deps.store.list({ requester: caller.subject }, { limit: 10 });
+      return { text: page.items.length ? page.items.map(statusLine).join('\n') : 'You have no access requests.' };
+    }
+    default:
+      return { text: SLACK_USAGE };
+  }
+}
+
+async function runDecision(job: Extract<SlackJob, { kind: 'decision' }>, deps: SlackDeps): Promise<void> {
+  const caller = await identifySlackUser(job.userId, deps.config, deps.slack);
+  const record =
+    job.action === SlackAction.Approve
+      ? await approveAccessRequest(job.requestId, caller, 'approved in Slack', deps)
+      : await rejectAccessRequest(job.requestId, caller, `rejected in Slack by ${caller.email ?? caller.subject}`, deps);
+  // The approvers' message shows the outcome in place of the buttons.
+  await deps.slack.updateMessage(job.channelId, job.messageTs, decidedMessage(record, caller.email ?? caller.subject));
+}
+
+/**
+ * Runs one job: the same use cases and rules as the REST API, with the Slack user mapped to an
+ * identity. Whatever goes wrong is told to that user alone (ephemeral), with its stable code.
+ */
+export async function runSlackJob(job: SlackJob, deps: SlackDeps): Promise<void> {
+  try {
+    if (job.kind === 'command') await deps.slack.postEphemeral(job.channelId, job.userId, await runCommand(job, deps));
+    else await runDecision(job, deps);
+  } catch (error) {
+    await deps.slack.postEphemeral(job.channelId, job.userId, failureMessage(error));
+  }
+}
