@@ -46,7 +46,8 @@ export const ServiceAccountPatternSchema = z
   .string()
   .max(253)
   .regex(/^[a-z0-9][-a-z0-9.]{2,}[-a-z0-9.*?]*$/, 'must be three or more name characters followed by name characters, "*" or "?"')
-  .refine((pattern) => /[*?]/.test(pattern), 'must contain "*" or "?" (use serviceAccount alone for an exact name)');
+  .refine((pattern) => /[*?]/.test(pattern), 'must contain "*" or "?" (use serviceAccount alone for an exact name)')
+  .refine((pattern) => (pattern.match(/\*/g) ?? []).length <= 4, 'must contain at most four "*"');
 
 /** Optional ServiceAccount annotations the EKS pod identity webhook understands. */
 export const ManifestOptionsSchema = z

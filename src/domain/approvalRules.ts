@@ -3,6 +3,7 @@ import { S3AccessLevel, type AccessRequest } from './accessRequest';
 import { ForbiddenError, ValidationError } from './errors';
 import type { CallerIdentity } from './identity';
 import { ManagedPolicyArnSchema } from './names';
+import { matchesWildcard } from './wildcardMatch';
 
 /** A glob over names: `*` is any run of characters, `?` one character. */
 const GlobSchema = z.string().regex(/^[A-Za-z0-9_.*?-]+$/, 'must be a name glob (letters, digits, "_.-", "*" and "?")');
@@ -47,18 +48,9 @@ export const ApprovalRuleSchema = z
   .strict();
 export type ApprovalRule = z.infer<typeof ApprovalRuleSchema>;
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-}
-
 /** Whether a name matches any of the globs. */
 export function matchesAnyGlob(globs: readonly string[], name: string): boolean {
-  return globs.some((glob) => globToRegExp(glob).test(name));
+  return globs.some((glob) => matchesWildcard(glob, name));
 }
 
 /** The rule governing a cluster and namespace, or a 403 when no rule covers it. */

@@ -135,6 +135,15 @@ export const BrokerConfigSchema = z
       }
       seen.add(key);
       const boundary = cluster.permissionsBoundaryArn ?? config.permissionsBoundaryArn;
+      const boundaryAccount = boundary.split(':')[4];
+      // Only a well-formed account id can be compared; a malformed one is reported on its own.
+      if (/^\d{12}$/.test(cluster.accountId) && boundaryAccount !== 'aws' && boundaryAccount !== cluster.accountId) {
+        context.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'permissionsBoundaryArn'],
+          message: `the permissions boundary ${boundary} is in account ${boundaryAccount}, not the cluster's account ${cluster.accountId}; give this cluster its own`,
+        });
+      }
       if (partitionOfArn(boundary) !== cluster.partition) {
         context.addIssue({
           code: 'custom',

@@ -10,6 +10,7 @@ import { makeServiceAccountManifest } from './makeServiceAccountManifest';
 import { makeTags, TagSchema } from './makeTags';
 import { makeTrustPolicy, serviceAccountSubject } from './makeTrustPolicy';
 import { partitionOfArn } from './names';
+import { matchesWildcard } from './wildcardMatch';
 import { PolicyDocumentSchema, policySize } from './policyDocument';
 
 const UsageSchema = z.object({ used: z.number().int(), limit: z.number().int() });
@@ -66,15 +67,6 @@ export interface GrantPlanInput {
   requestId?: string;
 }
 
-/** IAM `StringLike` semantics: `*` is any run of characters, `?` exactly one. */
-function matchesIamPattern(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(value);
-}
-
 function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig, config: BrokerConfig): void {
   if (request.mechanism !== Mechanism.Irsa) {
     throw new ValidationError('MECHANISM_NOT_SUPPORTED', `mechanism "${request.mechanism}" is reserved and not supported yet; use "irsa"`);
@@ -83,7 +75,7 @@ function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig,
     if (!config.allowSubjectPatterns) {
       throw new ValidationError('SUBJECT_PATTERNS_NOT_ALLOWED', 'this broker does not allow ServiceAccount patterns in trust policies');
     }
-    if (!matchesIamPattern(request.serviceAccountPattern, request.serviceAccount)) {
+    if (!matchesWildcard(request.serviceAccountPattern, request.serviceAccount)) {
       throw new ValidationError(
         'SERVICE_ACCOUNT_PATTERN_MISMATCH',
         `serviceAccount "${request.serviceAccount}" does not match serviceAccountPattern "${request.serviceAccountPattern}"`,
@@ -105,6 +97,13 @@ function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig,
       throw new ValidationError('MANAGED_POLICY_NOT_ALLOWED', `managed policy ${grant.arn} is not on the broker's allow-list`, {
         details: { arn: grant.arn, allowed: config.allowedManagedPolicyArns },
       });
+    }
+    const policyAccount = grant.arn.split(':')[4];
+    if (policyAccount !== 'aws' && policyAccount !== cluster.accountId) {
+      throw new ValidationError(
+        'MANAGED_POLICY_WRONG_ACCOUNT',
+        `managed policy ${grant.arn} is not in the cluster's account ${cluster.accountId}`,
+      );
     }
     if (partitionOfArn(grant.arn) !== cluster.partition) {
       throw new ValidationError(

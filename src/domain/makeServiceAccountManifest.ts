@@ -42,6 +42,9 @@ export function makeServiceAccountManifest(templateText: string, fields: Service
   if (document.get('apiVersion') !== 'v1' || document.get('kind') !== 'ServiceAccount') {
     throw new ManifestTemplateError('ServiceAccount template must have apiVersion v1 and kind ServiceAccount');
   }
+  const metadata = document.get('metadata');
+  if (!isMap(metadata)) throw new ManifestTemplateError('ServiceAccount template must have a metadata mapping');
+  metadata.flow = false;
   // New nodes, not edits of the template's scalars, so the output takes plain YAML styles.
   const set = (path: string[], value: unknown) => document.setIn(path, document.createNode(value));
   for (const mapPath of [

@@ -7,9 +7,19 @@ export interface InputIssue {
   message: string;
 }
 
+type Issue = z.ZodError['issues'][number];
+
+function flatten(issue: Issue, prefix: PropertyKey[]): InputIssue[] {
+  const path = [...prefix, ...issue.path];
+  // A bad record key or union member hides its real reason in nested issues: report those.
+  const nested = 'issues' in issue && Array.isArray(issue.issues) ? (issue.issues as unknown[]).flat() : [];
+  if (nested.length > 0) return (nested as Issue[]).flatMap((inner) => flatten(inner, path));
+  return [{ path: path.map(String).join('.'), message: issue.message }];
+}
+
 /** The issues of a failed parse, with dotted paths a client can point at. */
 export function describeIssues(error: z.ZodError): InputIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return error.issues.flatMap((issue) => flatten(issue, []));
 }
 
 /** Parses client input with a schema, or throws a 422-kind error listing every issue. */

@@ -157,6 +157,7 @@ describe('BrokerConfigSchema', () => {
         dev({
           name: 'beijing',
           region: 'cn-north-1',
+          accountId: '222233334444',
           partition: 'aws-cn',
           permissionsBoundaryArn: 'arn:aws-cn:iam::222233334444:policy/b',
         }),
@@ -168,6 +169,17 @@ describe('BrokerConfigSchema', () => {
 
     // Assert
     expect(paths).toEqual([]);
+  });
+
+  it("refuses a boundary in another account than the cluster's", () => {
+    // Arrange: a second account's cluster inheriting the broker-wide boundary of the first
+    const input = configInput({ clusters: [dev(), dev({ name: 'prod', accountId: '444455556666' })] });
+
+    // Act
+    const messages = issueMessages(input);
+
+    // Assert
+    expect(messages).toEqual([expect.stringContaining("not the cluster's account 444455556666")]);
   });
 
   it.each(['aws:owner', 'AWS:owner', 'irsa-broker:managed-by', 'IRSA-Broker:owner'])(
