@@ -1,0 +1,162 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { join } from 'node:path';
+import type { InlineJobQueue } from '../../src/adapters/inlineJobQueue';
+import { approvalRequestMessage, decidedMessage, requesterNotification, submittedReply } from '../../src/domain/slackMessages';
+import { projectRoot, startStore } from '../support/accessRequestApi';
+import { slackSignedHeaders, startSlackStandIn } from '../support/slackStandIn';
+
+const SECRET = 'slack-signing-secret-for-tests';
+let store: Awaited<ReturnType<typeof startStore>>;
+let slack: Awaited<ReturnType<typeof startSlackStandIn>>;
+
+beforeAll(async () => {
+  [store, slack] = await Promise.all([startStore(), startSlackStandIn({ U0CAROL: 'carol@example.com' })]);
+  Object.assign(process.env, { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.url });
+});
+afterAll(async () => Promise.all([store?.stop(), slack?.stop()]));
+beforeEach(() => (slack.calls.length = 0));
+
+type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+const handler = (name: string) => (require(join(projectRoot, 'src/handlers', name)) as { handler: Handler }).handler;
+
+/** Posts a body to a Slack endpoint as Slack would (or with the given headers), then lets the queued work finish. */
+async function post(name: 'slackCommands' | 'slackInteractions', body: string, headers = slackSignedHeaders(body, SECRET)) {
+  const event = {
+    headers,
+    body,
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST' } },
+  } as unknown as APIGatewayProxyEventV2;
+  const response = await handler(name)(event);
+  const wiring = require(join(projectRoot, 'src/handlers/wiring/slackDeps'));
+  await (wiring.slackIntakeDeps().jobs as InlineJobQueue<unknown>).settle();
+  return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, event };
+}
+
+const command = (text: string, user = 'U0ALICE', extra: Record<string, string> = {}) =>
+  new URLSearchParams({ command: '/irsa', text, user_id: user, channel_id: 'C0REQUESTS', ...extra }).toString();
+const click = (action: string, requestId: string, user: string, ts: string) =>
+  new URLSearchParams({
+    payload: JSON.stringify({
+      type: 'block_actions',
+      user: { id: user },
+      channel: { id: 'C0PAYMENTS' },
+      message: { ts },
+      actions: [{ action_id: action, value: requestId }],
+    }),
+  }).toString();
+
+async function record(id: string) {
+  const { getAccessRequest } = require(join(projectRoot, 'src/usecases/getAccessRequest'));
+  const { accessRequestDeps } = require(join(projectRoot, 'src/handlers/wiring/accessRequestDeps'));
+  return getAccessRequest(id, accessRequestDeps());
+}
+
+describe('Slack: request → approve → notifications', () => {
+  it('drives the whole flow with signed payloads and sends exactly these messages', async () => {
+    const requested = await post(
+      'slackCommands',
+      command('request dev/payments/invoice-exporter s3:acme-invoices/exports:read-write for 24h -- nightly export'),
+    );
+    expect(requested).toMatchObject({ status: 200, body: { response_type: 'ephemeral', text: 'Submitting your access request…' } });
+    const [approvalRequest, reply] = slack.calls;
+    const id = reply?.args.text.match(/`([0-9a-f-]{36})`/)?.[1];
+    const submitted = await record(id);
+    expect(submitted).toMatchObject({ status: 'pending', requester: { subject: 'alice', source: 'slack' }, durationHours: 24 });
+    expect(slack.calls).toEqual([
+      { method: 'chat.postMessage', args: expect.objectContaining({ channel: 'C0PAYMENTS', ...approvalRequestMessage(submitted) }) },
+      {
+        method: 'chat.postEphemeral',
+        args: expect.objectContaining({ channel: 'C0REQUESTS', user: 'U0ALICE', ...submittedReply(submitted) }),
+      },
+    ]);
+    expect(approvalRequest?.args.blocks[2].elements.map((button: { action_id: string }) => button.action_id)).toEqual([
+      'irsa_approve',
+      'irsa_reject',
+    ]);
+    slack.calls.length = 0;
+
+    const approved = await post('slackInteractions', click('irsa_approve', id, 'U0BOB', '1001.000100'));
+
+    expect(approved.status).toBe(200);
+    const active = await record(id);
+    expect(active).toMatchObject({ status: 'active', approvals: [{ subject: 'bob' }] });
+    expect(slack.calls).toEqual([
+      { method: 'chat.postMessage', args: expect.objectContaining({ channel: 'U0ALICE', ...requesterNotification(active) }) },
+      {
+        method: 'chat.update',
+        args: expect.objectContaining({ channel: 'C0PAYMENTS', ts: '1001.000100', ...decidedMessage(active, 'bob') }),
+      },
+    ]);
+    expect(slack.calls[0]?.args.text).toContain('kind: ServiceAccount');
+  });
+
+  it('applies the REST rules: a requester cannot approve their own request from Slack', async () => {
+    const { body } = await post('slackCommands', command('request dev/payments/self-approver s3:acme-invoices:read', 'U0CAROL'));
+    expect(body.text).toBe('Submitting your access request…');
+    const id = slack.calls.find((call) => call.method === 'chat.postEphemeral')?.args.text.match(/`([0-9a-f-]{36})`/)?.[1];
+    slack.calls.length = 0;
+
+    await post('slackInteractions', click('irsa_approve', id, 'U0CAROL', '1.0'));
+
+    expect(slack.calls).toEqual([
+      { method: 'users.info', args: expect.objectContaining({ user: 'U0CAROL' }) },
+      {
+        method: 'chat.postEphemeral',
+        args: expect.objectContaining({
+          channel: 'C0PAYMENTS',
+          user: 'U0CAROL',
+          text: 'SELF_APPROVAL: requesters may not decide on their own requests',
+        }),
+      },
+    ]);
+    expect((await record(id)).status).toBe('pending');
+  });
+
+  it('answers help at once and opens the request form', async () => {
+    expect((await post('slackCommands', command('help'))).body.text).toContain('/irsa request');
+    await post('slackCommands', command('request', 'U0ALICE', { trigger_id: 'trigger-1' }));
+    expect(slack.calls).toEqual([
+      {
+        method: 'views.open',
+        args: expect.objectContaining({ trigger_id: 'trigger-1', view: expect.objectContaining({ callback_id: 'irsa_request_form' }) }),
+      },
+    ]);
+  });
+});
+
+describe('Slack request verification', () => {
+  let id: string;
+  beforeAll(async () => {
+    await post('slackCommands', command('request dev/payments/verified s3:acme-invoices:read'));
+    id = slack.calls.find((call) => call.method === 'chat.postEphemeral')?.args.text.match(/`([0-9a-f-]{36})`/)?.[1];
+  });
+
+  it.each([
+    ['a forged signature', (body: string) => ({ ...slackSignedHeaders(body, SECRET), 'x-slack-signature': `v0=${'0'.repeat(64)}` })],
+    ['a signature made with another secret', (body: string) => slackSignedHeaders(body, 'not-the-secret')],
+    ['a stale timestamp', (body: string) => slackSignedHeaders(body, SECRET, new Date(Date.now() - 6 * 60_000))],
+    ['a timestamp from the future', (body: string) => slackSignedHeaders(body, SECRET, new Date(Date.now() + 6 * 60_000))],
+    ['no signature', () => ({ 'content-type': 'application/x-www-form-urlencoded' })],
+  ])('answers %s with 401 and changes nothing', async (_, headersFor) => {
+    const before = await record(id);
+    const body = click('irsa_approve', id, 'U0BOB', '1.0');
+    const response = await post('slackInteractions', body, headersFor(body) as Record<string, string>);
+    expect(response.status).toBe(401);
+    expect(slack.calls.filter((call) => call.method !== 'users.info')).toEqual([]);
+    expect(await record(id)).toEqual(before);
+  });
+
+  it('answers a replayed request with 401 and changes nothing', async () => {
+    const body = command('list', 'U0BOB');
+    const headers = slackSignedHeaders(body, SECRET);
+    expect((await post('slackCommands', body, headers)).status).toBe(200);
+    const before = await record(id);
+    const calls = slack.calls.length;
+    const replay = await post('slackCommands', body, headers);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('UNAUTHENTICATED');
+    expect(slack.calls).toHaveLength(calls);
+    expect(await record(id)).toEqual(before);
+  });
+});
