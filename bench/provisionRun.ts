@@ -14,18 +14,24 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
 
 async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 async function main() {
   await ensureMotoVenv(root);
-  const [moto, dynamo] = await Promise.all([startMoto(root, { env: HARNESS_EKS_ENV }), startLocalDynamo({ root, tableName: 'irsa-broker-test' })]);
+  const [moto, dynamo] = await Promise.all([
+    startMoto(root, { env: HARNESS_EKS_ENV }),
+    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
+  ]);
   try {
     await moto.reset();
     await prepareAccount(moto.endpoint);
@@ -35,18 +41,26 @@ async function main() {
     const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, iamLog, {}, eksLog);
     const ids: string[] = [];
     const latencies: number[] = [];
-    await inBatches(Array.from({ length: flows }, (_, index) => index), async (index) => {
-      const started = performance.now();
-      const { id } = await submitAccessRequest(
-        { cluster: 'harness', namespace: 'bench', serviceAccount: `workload-${index}`, grants: [{ type: 's3', bucket: 'acme-bench', prefix: `w${index}/`, level: 'read-write' }] },
-        developer,
-        deps,
-      );
-      await approveAccessRequest(id, approver, undefined, deps);
-      const record = await provisionGrant(id, deps);
-      latencies.push(performance.now() - started);
-      if (record.status === 'active') ids.push(id);
-    });
+    await inBatches(
+      Array.from({ length: flows }, (_, index) => index),
+      async (index) => {
+        const started = performance.now();
+        const { id } = await submitAccessRequest(
+          {
+            cluster: 'harness',
+            namespace: 'bench',
+            serviceAccount: `workload-${index}`,
+            grants: [{ type: 's3', bucket: 'acme-bench', prefix: `w${index}/`, level: 'read-write' }],
+          },
+          developer,
+          deps,
+        );
+        await approveAccessRequest(id, approver, undefined, deps);
+        const record = await provisionGrant(id, deps);
+        latencies.push(performance.now() - started);
+        if (record.status === 'active') ids.push(id);
+      },
+    );
     const freshCalls = iamLog.calls.length + eksLog.calls.length;
     const freshByName = countBy([...eksLog.calls, ...iamLog.calls]);
     const minimum = 1 /* DescribeCluster, one cluster */ + 3 * flows; /* CreatePolicy, CreateRole, AttachRolePolicy */
@@ -60,11 +74,16 @@ async function main() {
     const records = await Promise.all(ids.map((id) => deps.store.get(id)));
     const roleNames = new Set(live.roles.map((role) => role.RoleName));
     const lost = flows - records.filter((record) => record?.status === 'active' && roleNames.has(record.plan.role.name)).length;
-    const duplicated = live.roles.length - new Set(records.map((record) => record?.plan.role.name)).size + (live.policies.length - live.roles.length);
+    const duplicated =
+      live.roles.length - new Set(records.map((record) => record?.plan.role.name)).size + (live.policies.length - live.roles.length);
 
     console.log(`bench/provision: ${flows} flows (submit → approve → provision), ${concurrency} at a time, against moto + dynalite`);
     console.table({
-      'AWS calls per fresh grant': { value: (freshCalls / flows).toFixed(3), target: (minimum / flows).toFixed(3), ratio: `${(freshCalls / minimum).toFixed(3)}x` },
+      'AWS calls per fresh grant': {
+        value: (freshCalls / flows).toFixed(3),
+        target: (minimum / flows).toFixed(3),
+        ratio: `${(freshCalls / minimum).toFixed(3)}x`,
+      },
       'IAM calls on a re-run (all grants)': { value: rerunCalls, target: 0, ratio: '-' },
       'IAM writes on a re-run (all grants)': { value: rerunWrites, target: 0, ratio: '-' },
       'p50 ms per grant': { value: percentile(latencies, 50).toFixed(1), target: '-', ratio: '-' },

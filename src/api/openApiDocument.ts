@@ -139,6 +139,20 @@ const accessRequestPaths = {
   '/access-requests/{id}/reject': decision('rejectAccessRequest', 'Reject, with a comment saying why.'),
   '/access-requests/{id}/cancel': decision('cancelAccessRequest', 'The requester withdraws a pending request.'),
   '/access-requests/{id}/revoke': decision('revokeAccessRequest', 'End a grant (requester or an approver).'),
+  '/access-requests/{id}/retry': {
+    post: {
+      operationId: 'retryAccessRequest',
+      summary: 'Send a failed (or stuck approved) grant back to provisioning; it runs asynchronously.',
+      security: authenticated,
+      parameters: [idParameter],
+      responses: {
+        '202': json('AccessRequestView', 'Provisioning was handed over; follow the request and its events.'),
+        ...authErrors,
+        '403': errorResponse('Neither the requester nor an approver.'),
+        '409': errorResponse('The request is neither failed nor approved.'),
+      },
+    },
+  },
   '/access-requests/{id}/events': {
     get: {
       operationId: 'getAccessRequestEvents',
