@@ -5,7 +5,7 @@ const transform = {
 };
 const shared = {
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'yaml'],
   testEnvironment: 'node',
   // @middy/* export only an "import" condition, which jest's CommonJS resolver skips.

@@ -24,8 +24,8 @@ const { baseUrl, stop } = await startOffline({
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     IRSA_BROKER_TABLE: tableName,
-    // Work handed to another function (provisioning, Slack) runs in-process after the answer.
-    IRSA_BROKER_JOBS: 'inline',
+    // Work handed to another function (provisioning, Slack) goes through serverless-offline's Lambda endpoint.
+    AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,
   },
 });
 const example = join(projectRoot, 'examples/plan-request.json');

@@ -44,6 +44,7 @@ function jestProject(project) {
 }
 
 const harness = `import('./tests/harness/moto/setup.mjs').then((m) => m.ensureMotoVenv(process.cwd()))`;
+const kubeHarness = `import('./tests/harness/kube/build.mjs').then((m) => m.ensureKubeBinaries(process.cwd()))`;
 
 const steps = [
   // The harness first, so that a missing part (python3, venv, PyPI) fails here with its own message.
@@ -52,6 +53,12 @@ const steps = [
       '--input-type=module',
       '-e',
       harness,
+    ]),
+  () =>
+    run('harness: kube-apiserver + etcd from Go modules (.harness/bin; ~7 min cold, reused after)', process.execPath, [
+      '--input-type=module',
+      '-e',
+      kubeHarness,
     ]),
   () => run('typecheck (tsc --noEmit)', process.execPath, [bin('tsc'), '--noEmit']),
   () => run('lint (eslint)', process.execPath, [bin('eslint'), '.']),

@@ -11,9 +11,13 @@ export class NotifyingStore implements AccessRequestStore {
     private readonly notifier: Notifier,
   ) {}
 
+  private notify(record: AccessRequestRecord, isNew: boolean): Promise<void> {
+    return this.notifier.requestStored(record, isNew);
+  }
+
   async create(record: AccessRequestRecord): Promise<void> {
     await this.inner.create(record);
-    await this.notifier.requestStored(record, true);
+    await this.notify(record, true);
   }
 
   get(id: string): Promise<AccessRequestRecord | undefined> {
@@ -22,7 +26,7 @@ export class NotifyingStore implements AccessRequestStore {
 
   async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
     await this.inner.replace(record, expectedVersion);
-    await this.notifier.requestStored(record, false);
+    await this.notify(record, false);
   }
 
   list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {

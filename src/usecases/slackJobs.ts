@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { SlackNotifier } from '../adapters/slack/slackNotifier';
 import { BrokerError } from '../domain/errors';
+import { AccessRequestRecordSchema } from '../domain/requestLifecycle';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import { decidedMessage, planSummary, SlackAction, statusLine, submittedReply, type SlackMessage } from '../domain/slackMessages';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
@@ -19,6 +21,7 @@ export const SlackJobSchema = z.discriminatedUnion('kind', [
     channelId: z.string(),
     messageTs: z.string(),
   }),
+  z.object({ kind: z.literal('notify'), record: AccessRequestRecordSchema, isNew: z.boolean() }),
 ]);
 export type SlackJob = z.infer<typeof SlackJobSchema>;
 
@@ -60,6 +63,10 @@ async function runDecision(job: Extract<SlackJob, { kind: 'decision' }>, deps: S
  * identity. Whatever goes wrong is told to that user alone (ephemeral), with its stable code.
  */
 export async function runSlackJob(job: SlackJob, deps: SlackDeps): Promise<void> {
+  if (job.kind === 'notify') {
+    await new SlackNotifier(deps.slack, deps.config).requestStored(job.record, job.isNew);
+    return;
+  }
   try {
     if (job.kind === 'command') await deps.slack.postEphemeral(job.channelId, job.userId, await runCommand(job, deps));
     else await runDecision(job, deps);

@@ -25,6 +25,7 @@ type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIG
 /** The embedded DynamoDB with the table, and the environment handlers read. */
 export async function startStore(tableName = 'irsa-broker-test') {
   const dynamo = await startLocalDynamo({ root: projectRoot, tableName });
+  registerInlineWorkers();
   Object.assign(process.env, {
     IRSA_BROKER_TABLE: tableName,
     IRSA_BROKER_JOBS: 'inline',
@@ -35,6 +36,22 @@ export async function startStore(tableName = 'irsa-broker-test') {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   });
   return dynamo;
+}
+
+/**
+ * With IRSA_BROKER_JOBS=inline, work handed to another function runs in the test process: the
+ * workers are the real handlers, loaded from this test file's module registry.
+ */
+function registerInlineWorkers(): void {
+  const { registerInlineWorker } = require(join(projectRoot, 'src/adapters/inlineJobQueue'));
+  const worker = (name: string) => (job: unknown) => require(join(projectRoot, 'src/handlers', name)).handler(job);
+  registerInlineWorker('IRSA_BROKER_SLACK_WORKER_FUNCTION', worker('slackWorker'));
+  registerInlineWorker('IRSA_BROKER_PROVISION_FUNCTION', (requestId: string) => worker('provisionGrant')({ requestId }));
+}
+
+/** Waits for the work queued inline by the handlers called so far. */
+export async function settleJobs(): Promise<void> {
+  await require(join(projectRoot, 'src/adapters/inlineJobQueue')).settleInlineJobs();
 }
 
 const context = { functionName: 'test', getRemainingTimeInMillis: () => 10_000, awsRequestId: 'test' } as unknown as Context;

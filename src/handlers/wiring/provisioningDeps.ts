@@ -1,7 +1,8 @@
 import { SdkIamGateway } from '../../adapters/aws/iamGateway';
 import type { ServiceAccountApplier } from '../../ports';
 import type { ProvisioningDeps } from '../../usecases/provisioningDeps';
-import { accessRequestDeps, clusterDirectory } from './accessRequestDeps';
+import { accessRequestDeps } from './accessRequestDeps';
+import { clusterDirectory } from './eksDirectory';
 
 let deps: ProvisioningDeps | undefined;
 let applier: Promise<ServiceAccountApplier> | undefined;

@@ -3,10 +3,11 @@ import { verifySlackSignature } from '../../adapters/slack/verifySlackSignature'
 import { headerValue } from '../../api/headers';
 import { loadBrokerConfig } from '../../config';
 import { UnauthenticatedError } from '../../domain/errors';
-import { runSlackJob, type SlackJob } from '../../usecases/slackJobs';
+import type { SlackJob } from '../../usecases/slackJobs';
 import type { SlackDeps } from '../../usecases/slackDeps';
 import type { SlackIntakeDeps } from '../../usecases/slackRequests';
-import { accessRequestDeps, dynamoClient, jobQueue, slackGateway, tableName } from './accessRequestDeps';
+import { accessRequestDeps, dynamoClient, jobQueue, tableName } from './accessRequestDeps';
+import { slackGateway } from './slackGateway';
 import { slackSecret } from './slackSecrets';
 
 /** Slack sends each request once; a signature seen again within the window is a replay. */
@@ -24,11 +25,7 @@ export function slackDeps(): SlackDeps {
 export function slackIntakeDeps(): SlackIntakeDeps {
   intake ??= {
     slack: slackGateway(),
-    jobs: jobQueue<SlackJob>(
-      'IRSA_BROKER_SLACK_WORKER_FUNCTION',
-      async () => (job) => runSlackJob(job, slackDeps()),
-      (job) => `Slack ${job.kind}`,
-    ),
+    jobs: jobQueue<SlackJob>('IRSA_BROKER_SLACK_WORKER_FUNCTION', (job) => `Slack ${job.kind}`),
     defaultCluster: loadBrokerConfig().clusters[0]?.name ?? '',
   };
   return intake;

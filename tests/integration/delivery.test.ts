@@ -1,0 +1,163 @@
+import { join } from 'node:path';
+import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
+import { EksTokenSource } from '../../src/adapters/aws/eksTokenSource';
+import { KubernetesServiceAccountApplier } from '../../src/adapters/k8s/kubernetesServiceAccountApplier';
+import type { CallerIdentity } from '../../src/domain/identity';
+import { approveAccessRequest } from '../../src/usecases/decideAccessRequest';
+import { provisionGrant } from '../../src/usecases/provisionGrant';
+import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
+import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
+import { startKubeCluster, kubeRequest } from '../harness/kube/cluster.mjs';
+import { startEksTokenWebhook, type EksTokenWebhook } from '../harness/kube/eksTokenWebhook';
+import { ensureBrokerRbac, ensureNamespace } from '../harness/kube/rbac.mjs';
+import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
+import { newCallLog, prepareAccount, provisioningDeps } from '../support/provisioningHarness';
+
+const root = join(__dirname, '../..');
+const BROKER_ROLE = 'arn:aws:iam::123456789012:role/irsa-broker-lambda';
+const BROKER_KEY = { accessKeyId: 'AKIAHARNESSBROKER01', secretAccessKey: 'harness-broker-secret' };
+const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
+const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
+const run = Date.now().toString(36);
+const allowed = `payments-${run}`;
+const forbidden = `ledger-${run}`;
+
+let webhook: EksTokenWebhook;
+let kube: Awaited<ReturnType<typeof startKubeCluster>>;
+let moto: Awaited<ReturnType<typeof startMoto>>;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+
+beforeAll(async () => {
+  await ensureMotoVenv(root);
+  webhook = await startEksTokenWebhook({
+    clusterName: 'harness',
+    keys: { [BROKER_KEY.accessKeyId]: { secretAccessKey: BROKER_KEY.secretAccessKey, arn: BROKER_ROLE } },
+    mappings: { [BROKER_ROLE]: { username: 'irsa-broker', groups: ['irsa-broker'] } },
+  });
+  kube = await startKubeCluster(root, { webhookUrl: webhook.url, clusterName: 'harness' });
+  // moto's DescribeCluster answers with this API server's endpoint and CA, as EKS would.
+  [moto, dynamo] = await Promise.all([
+    startMoto(root, { env: { ...HARNESS_EKS_ENV, MOTO_EKS_ENDPOINT: kube.endpoint, MOTO_EKS_CA_DATA: kube.caData } }),
+    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
+  ]);
+  await prepareAccount(moto.endpoint);
+  await ensureBrokerRbac(kube, { namespaces: [allowed] });
+  await ensureNamespace(kube, forbidden);
+}, 45 * 60_000);
+afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop(), kube?.stop(), webhook?.stop()]));
+
+function deps() {
+  const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), {
+    delivery: { allowApply: true, createNamespaces: false, allowAdoption: true },
+  });
+  const applier = new KubernetesServiceAccountApplier(new EksTokenSource(async () => BROKER_KEY));
+  return { ...base, serviceAccounts: async () => applier };
+}
+
+async function provisioned(namespace: string, serviceAccount: string, extra: Record<string, unknown> = {}) {
+  const d = deps();
+  const { id } = await submitAccessRequest(
+    {
+      cluster: 'harness',
+      namespace,
+      serviceAccount,
+      delivery: 'apply',
+      grants: [{ type: 's3', bucket: 'acme-invoices', level: 'read' }],
+      ...extra,
+    },
+    developer,
+    d,
+  );
+  await approveAccessRequest(id, approver, undefined, d);
+  return { record: await provisionGrant(id, d), deps: d };
+}
+
+const readServiceAccount = (namespace: string, name: string) =>
+  kubeRequest(kube, 'GET', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}`, { token: kube.adminToken });
+
+describe('delivery by apply, against a real kube-apiserver with EKS token authentication', () => {
+  it('puts the ServiceAccount in the cluster with the role annotation and the managed-by label', async () => {
+    const { record } = await provisioned(allowed, 'invoice-exporter');
+
+    expect(record.status).toBe('active');
+    const account = await readServiceAccount(allowed, 'invoice-exporter');
+    expect(account.status).toBe(200);
+    expect(account.body.metadata.annotations).toMatchObject({
+      'eks.amazonaws.com/role-arn': record.plan.role.arn,
+      'irsa-broker.io/request-id': record.id,
+    });
+    expect(account.body.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'irsa-broker' });
+    expect(account.body.metadata.managedFields.map((field: { manager: string }) => field.manager)).toContain('irsa-broker');
+    expect(record.events.filter((event) => event.type === 'kubernetes-change').map((event) => event.reason)).toEqual([
+      `ServiceAccount ${allowed}/invoice-exporter created`,
+    ]);
+    // The broker was authenticated by its EKS token, as its mapped identity.
+    expect(webhook.reviews().some((review) => review.authenticated && review.username === 'irsa-broker')).toBe(true);
+  });
+
+  it('changes nothing when the same ServiceAccount is applied again', async () => {
+    const { record } = await provisioned(allowed, 'idempotent');
+    const before = await readServiceAccount(allowed, 'idempotent');
+    const applier = await deps().serviceAccounts();
+
+    const outcome = await applier.apply(
+      { name: 'harness', region: 'eu-west-1', partition: 'aws', endpoint: kube.endpoint, certificateAuthorityData: kube.caData },
+      record.plan.serviceAccount.manifest,
+      { adopt: false, createNamespace: false },
+    );
+
+    expect(outcome).toBe('unchanged');
+    expect((await readServiceAccount(allowed, 'idempotent')).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+  });
+
+  it('removes the ServiceAccount it created when the grant is revoked', async () => {
+    const { record, deps: d } = await provisioned(allowed, 'short-lived');
+
+    const revoked = await revokeAccessRequest(record.id, developer, undefined, d);
+
+    expect(revoked.status).toBe('revoked');
+    expect((await readServiceAccount(allowed, 'short-lived')).status).toBe(404);
+  });
+
+  it('refuses to take over a ServiceAccount it does not manage, unless asked to adopt it', async () => {
+    await kubeRequest(kube, 'POST', `/api/v1/namespaces/${allowed}/serviceaccounts`, {
+      token: kube.adminToken,
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'legacy', namespace: allowed } },
+    });
+
+    const refused = await provisioned(allowed, 'legacy');
+    expect(refused.record.provisioning?.lastError?.code).toBe('SERVICE_ACCOUNT_NOT_MANAGED');
+    expect((await readServiceAccount(allowed, 'legacy')).body.metadata.annotations).toBeUndefined();
+
+    // A second request that asks to adopt it (the first one holds the role name, so revoke it first).
+    await revokeAccessRequest(refused.record.id, developer, undefined, refused.deps);
+    const adopted = await provisioned(allowed, 'legacy', { adoptExistingServiceAccount: true });
+    expect(adopted.record.status).toBe('active');
+    expect(adopted.record.provisioning?.serviceAccount).toBe('adopted');
+    await revokeAccessRequest(adopted.record.id, developer, undefined, adopted.deps);
+    const released = await readServiceAccount(allowed, 'legacy');
+    expect(released.status).toBe(200);
+    expect(released.body.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBeUndefined();
+  });
+
+  it('turns an RBAC refusal into an error naming what is missing', async () => {
+    const { record } = await provisioned(forbidden, 'not-allowed');
+
+    expect(record.status).toBe('failed');
+    expect(record.provisioning?.lastError?.code).toBe('K8S_FORBIDDEN');
+    expect(record.provisioning?.lastError?.message).toMatch(/cannot (get|patch) resource "serviceaccounts".*namespace "ledger-/);
+  });
+
+  it('turns a token the API server refuses into an error naming the missing access entry', async () => {
+    const stranger = new KubernetesServiceAccountApplier(
+      new EksTokenSource(async () => ({ accessKeyId: 'AKIAUNKNOWN000000001', secretAccessKey: 'nope' })),
+    );
+    await expect(
+      stranger.apply(
+        { name: 'harness', region: 'eu-west-1', partition: 'aws', endpoint: kube.endpoint, certificateAuthorityData: kube.caData },
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namespace: allowed } },
+        { adopt: false, createNamespace: false },
+      ),
+    ).rejects.toMatchObject({ code: 'K8S_UNAUTHORIZED', message: expect.stringContaining('access entry') });
+  });
+});
