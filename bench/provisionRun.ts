@@ -1,18 +1,27 @@
 // Body of bench/provision (bundled and run by bench/provision.mjs): N flows submit → approve →
-// provision against the harness (moto for IAM and EKS, dynalite for requests).
+// provision → apply against the harness (moto for IAM and EKS, dynalite for requests, a real
+// kube-apiserver for the ServiceAccounts).
+import https from 'node:https';
 import { startLocalDynamo } from '../scripts/localDynamo.mjs';
-import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../tests/harness/moto/setup.mjs';
-import { brokerObjects, newCallLog, prepareAccount, provisioningDeps } from '../tests/support/provisioningHarness';
+import { EksTokenSource } from '../src/adapters/aws/eksTokenSource';
+import { KubernetesServiceAccountApplier } from '../src/adapters/k8s/kubernetesServiceAccountApplier';
 import type { CallerIdentity } from '../src/domain/identity';
 import { approveAccessRequest } from '../src/usecases/decideAccessRequest';
 import { provisionGrant } from '../src/usecases/provisionGrant';
 import { submitAccessRequest } from '../src/usecases/submitAccessRequest';
+import { startKubeCluster } from '../tests/harness/kube/cluster.mjs';
+import { startEksTokenWebhook } from '../tests/harness/kube/eksTokenWebhook';
+import { ensureBrokerRbac } from '../tests/harness/kube/rbac.mjs';
+import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../tests/harness/moto/setup.mjs';
+import { brokerObjects, newCallLog, prepareAccount, provisioningDeps } from '../tests/support/provisioningHarness';
 
 const root = process.env.BENCH_ROOT!;
 const flows = Number(process.env.BENCH_FLOWS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
+const BROKER_ROLE = 'arn:aws:iam::123456789012:role/irsa-broker-lambda';
+const BROKER_KEY = { accessKeyId: 'AKIAHARNESSBROKER01', secretAccessKey: 'harness-broker-secret' };
 
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? 0;
@@ -26,19 +35,53 @@ async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promi
   );
 }
 
+function countBy(values: string[]): Record<string, number> {
+  return values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
+}
+
+/** Counts HTTPS requests to one host:port (the API server): client-node sends them through node:https. */
+function countRequestsTo(endpoint: string): { count: () => number; reset: () => void } {
+  const { host } = new URL(endpoint);
+  let requests = 0;
+  const original = https.request;
+  https.request = ((...args: Parameters<typeof https.request>) => {
+    const [target] = args;
+    const options = target as https.RequestOptions;
+    const targetHost =
+      typeof target === 'string' || target instanceof URL ? new URL(target).host : `${options.hostname ?? options.host}:${options.port}`;
+    if (targetHost === host) requests++;
+    return original(...args);
+  }) as typeof https.request;
+  return { count: () => requests, reset: () => (requests = 0) };
+}
+
 async function main() {
   await ensureMotoVenv(root);
+  const webhook = await startEksTokenWebhook({
+    clusterName: 'harness',
+    keys: { [BROKER_KEY.accessKeyId]: { secretAccessKey: BROKER_KEY.secretAccessKey, arn: BROKER_ROLE } },
+    mappings: { [BROKER_ROLE]: { username: 'irsa-broker', groups: ['irsa-broker'] } },
+  });
+  const kube = await startKubeCluster(root, { webhookUrl: webhook.url, clusterName: 'harness' });
   const [moto, dynamo] = await Promise.all([
-    startMoto(root, { env: HARNESS_EKS_ENV }),
+    startMoto(root, { env: { ...HARNESS_EKS_ENV, MOTO_EKS_ENDPOINT: kube.endpoint, MOTO_EKS_CA_DATA: kube.caData } }),
     startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
   ]);
   try {
     await moto.reset();
     await prepareAccount(moto.endpoint);
+    const namespace = `bench-${Date.now().toString(36)}`;
+    await ensureBrokerRbac(kube, { namespaces: [namespace] });
     const iamLog = newCallLog();
     const eksLog = newCallLog();
     // One set of dependencies for all flows, as one warm provisioning function would have.
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, iamLog, {}, eksLog);
+    const applier = new KubernetesServiceAccountApplier(new EksTokenSource(async () => BROKER_KEY));
+    const delivery = { allowApply: true, createNamespaces: false, allowAdoption: false };
+    const deps = {
+      ...provisioningDeps(moto.endpoint, dynamo.endpoint, iamLog, { delivery }, eksLog),
+      serviceAccounts: async () => applier,
+    };
+    const kubeRequests = countRequestsTo(kube.endpoint);
     const ids: string[] = [];
     const latencies: number[] = [];
     await inBatches(
@@ -48,8 +91,9 @@ async function main() {
         const { id } = await submitAccessRequest(
           {
             cluster: 'harness',
-            namespace: 'bench',
+            namespace,
             serviceAccount: `workload-${index}`,
+            delivery: 'apply',
             grants: [{ type: 's3', bucket: 'acme-bench', prefix: `w${index}/`, level: 'read-write' }],
           },
           developer,
@@ -63,12 +107,14 @@ async function main() {
     );
     const freshCalls = iamLog.calls.length + eksLog.calls.length;
     const freshByName = countBy([...eksLog.calls, ...iamLog.calls]);
+    const freshKubeRequests = kubeRequests.count();
     const minimum = 1 /* DescribeCluster, one cluster */ + 3 * flows; /* CreatePolicy, CreateRole, AttachRolePolicy */
 
     iamLog.calls.length = 0;
+    kubeRequests.reset();
     await inBatches([...ids], async (id) => void (await provisionGrant(id, deps)));
     const rerunWrites = iamLog.writes().length;
-    const rerunCalls = iamLog.calls.length;
+    const rerunCalls = iamLog.calls.length + kubeRequests.count();
 
     const live = await brokerObjects(moto.endpoint);
     const records = await Promise.all(ids.map((id) => deps.store.get(id)));
@@ -77,14 +123,21 @@ async function main() {
     const duplicated =
       live.roles.length - new Set(records.map((record) => record?.plan.role.name)).size + (live.policies.length - live.roles.length);
 
-    console.log(`bench/provision: ${flows} flows (submit → approve → provision), ${concurrency} at a time, against moto + dynalite`);
+    console.log(
+      `bench/provision: ${flows} flows (submit → approve → provision → apply), ${concurrency} at a time, against moto, dynalite and kube-apiserver`,
+    );
     console.table({
       'AWS calls per fresh grant': {
         value: (freshCalls / flows).toFixed(3),
         target: (minimum / flows).toFixed(3),
         ratio: `${(freshCalls / minimum).toFixed(3)}x`,
       },
-      'IAM calls on a re-run (all grants)': { value: rerunCalls, target: 0, ratio: '-' },
+      'Kubernetes requests per fresh grant': {
+        value: (freshKubeRequests / flows).toFixed(3),
+        target: '2.000',
+        ratio: `${(freshKubeRequests / (2 * flows)).toFixed(3)}x`,
+      },
+      'AWS + Kubernetes calls on a re-run (all grants)': { value: rerunCalls, target: 0, ratio: '-' },
       'IAM writes on a re-run (all grants)': { value: rerunWrites, target: 0, ratio: '-' },
       'p50 ms per grant': { value: percentile(latencies, 50).toFixed(1), target: '-', ratio: '-' },
       'p99 ms per grant': { value: percentile(latencies, 99).toFixed(1), target: '-', ratio: '-' },
@@ -92,14 +145,11 @@ async function main() {
       'duplicated grants': { value: duplicated, target: 0, ratio: '-' },
     });
     console.log(`AWS calls of the fresh pass by name: ${JSON.stringify(freshByName)}`);
-    console.log('minimum = DescribeCluster once per cluster + CreatePolicy, CreateRole, AttachRolePolicy per grant');
+    console.log('minimum: DescribeCluster once per cluster + CreatePolicy, CreateRole, AttachRolePolicy per grant;');
+    console.log('         Kubernetes: one read (the ownership check) + one server-side apply per grant.');
   } finally {
-    await Promise.all([moto.stop(), dynamo.stop()]);
+    await Promise.all([moto.stop(), dynamo.stop(), kube.stop(), webhook.stop()]);
   }
-}
-
-function countBy(values: string[]): Record<string, number> {
-  return values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
 }
 
 main().catch((error) => {

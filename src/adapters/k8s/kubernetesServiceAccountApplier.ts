@@ -71,6 +71,9 @@ function translate(error: unknown, cluster: ClusterConnection, action: string): 
 
 /** ServiceAccounts applied with @kubernetes/client-node, authenticated the EKS way. */
 export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
+  /** One client per cluster and token: client-node caches API discovery per client, so reuse saves a request per call. */
+  private readonly clients = new Map<string, { token: string; api: KubernetesObjectApi }>();
+
   constructor(private readonly tokens: EksTokenSource) {}
 
   async apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome> {
@@ -133,8 +136,11 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
   }
 
   private async client(cluster: ClusterConnection): Promise<KubernetesObjectApi> {
-    // A fresh config per call is cheap and always carries a token that EKS still accepts.
+    // The token source renews tokens before EKS would refuse them; a new token means a new client.
     const { token } = await this.tokens.getToken({ clusterName: cluster.name, region: cluster.region, partition: cluster.partition });
+    const key = `${cluster.name}|${cluster.endpoint}`;
+    const cached = this.clients.get(key);
+    if (cached?.token === token) return cached.api;
     const config = new KubeConfig();
     config.loadFromOptions({
       clusters: [{ name: cluster.name, server: cluster.endpoint, caData: cluster.certificateAuthorityData, skipTLSVerify: false }],
@@ -142,7 +148,9 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
       contexts: [{ name: cluster.name, cluster: cluster.name, user: FIELD_MANAGER }],
       currentContext: cluster.name,
     });
-    return KubernetesObjectApi.makeApiClient(config);
+    const api = KubernetesObjectApi.makeApiClient(config);
+    this.clients.set(key, { token, api });
+    return api;
   }
 
   private async read(
