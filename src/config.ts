@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { BrokerConfigSchema, type BrokerConfig } from './domain/brokerConfig';
 import { describeIssues } from './domain/parseInput';
 
@@ -15,7 +15,7 @@ export class BrokerConfigError extends Error {
 export function parseBrokerConfig(text: string, source: string): BrokerConfig {
   let raw: unknown;
   try {
-    raw = parse(text);
+    raw = load(text);
   } catch (error) {
     throw new BrokerConfigError(`broker config ${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }

@@ -1,4 +1,4 @@
-import { isMap, parseDocument, stringify } from 'yaml';
+import { dump, load } from 'js-yaml';
 import type { ManifestOptions } from './accessRequest';
 
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -19,60 +19,63 @@ export interface ServiceAccountFields {
 export interface ServiceAccountManifest {
   /** The ServiceAccount as an object, ready for server-side apply. */
   object: Record<string, unknown>;
-  /** The same ServiceAccount as YAML, comments of the template kept. */
+  /** The same ServiceAccount as YAML. */
   yaml: string;
   /** What a pod spec needs to run as this ServiceAccount. */
   podSpec: { serviceAccountName: string };
   podSpecYaml: string;
 }
 
+/** Plain block YAML, keys in the template's order, no anchors, long values unfolded. */
+const DUMP_OPTIONS = { noRefs: true, lineWidth: -1 } as const;
+
 /** Thrown when the shipped template is not a ServiceAccount: a packaging bug, not client input. */
 export class ManifestTemplateError extends Error {
   override name = 'ManifestTemplateError';
 }
 
+type Metadata = { name?: unknown; namespace?: unknown; labels?: Record<string, string>; annotations?: Record<string, string> };
+
 /**
  * Renders the ServiceAccount from the YAML template text. The template is parsed and each field is
- * set on the parsed document, never substituted as text, so no value can inject YAML.
+ * set on the parsed object, never substituted as text, so no value can inject YAML.
  */
 export function makeServiceAccountManifest(templateText: string, fields: ServiceAccountFields): ServiceAccountManifest {
-  const document = parseDocument(templateText);
-  if (document.errors.length > 0)
-    throw new ManifestTemplateError(`ServiceAccount template is not valid YAML: ${document.errors[0]?.message}`);
-  if (document.get('apiVersion') !== 'v1' || document.get('kind') !== 'ServiceAccount') {
+  let template: unknown;
+  try {
+    template = load(templateText);
+  } catch (error) {
+    throw new ManifestTemplateError(`ServiceAccount template is not valid YAML: ${(error as Error).message}`);
+  }
+  const object = template as { apiVersion?: unknown; kind?: unknown; metadata?: unknown } | null;
+  if (object?.apiVersion !== 'v1' || object.kind !== 'ServiceAccount') {
     throw new ManifestTemplateError('ServiceAccount template must have apiVersion v1 and kind ServiceAccount');
   }
-  const metadata = document.get('metadata');
-  if (!isMap(metadata)) throw new ManifestTemplateError('ServiceAccount template must have a metadata mapping');
-  metadata.flow = false;
-  // New nodes, not edits of the template's scalars, so the output takes plain YAML styles.
-  const set = (path: string[], value: unknown) => document.setIn(path, document.createNode(value));
-  for (const mapPath of [
-    ['metadata', 'labels'],
-    ['metadata', 'annotations'],
-  ]) {
-    const map = document.getIn(mapPath);
-    if (isMap(map)) map.flow = false;
-    else set(mapPath, {});
+  if (!object.metadata || typeof object.metadata !== 'object' || Array.isArray(object.metadata)) {
+    throw new ManifestTemplateError('ServiceAccount template must have a metadata mapping');
   }
-
-  set(['metadata', 'name'], fields.name);
-  set(['metadata', 'namespace'], fields.namespace);
-  set(['metadata', 'labels', MANAGED_BY_LABEL], MANAGED_BY_LABEL_VALUE);
-  set(['metadata', 'annotations', ROLE_ARN_ANNOTATION], fields.roleArn);
-  if (fields.options?.stsRegionalEndpoints !== undefined) {
-    set(['metadata', 'annotations', STS_REGIONAL_ENDPOINTS_ANNOTATION], String(fields.options.stsRegionalEndpoints));
-  }
-  if (fields.options?.tokenExpirationSeconds !== undefined) {
-    set(['metadata', 'annotations', TOKEN_EXPIRATION_ANNOTATION], String(fields.options.tokenExpirationSeconds));
-  }
-  if (fields.requestId) set(['metadata', 'annotations', REQUEST_ID_ANNOTATION], fields.requestId);
-
+  const metadata = object.metadata as Metadata;
+  const annotations: Record<string, string> = { ...metadata.annotations, [ROLE_ARN_ANNOTATION]: fields.roleArn };
+  if (fields.options?.stsRegionalEndpoints !== undefined)
+    annotations[STS_REGIONAL_ENDPOINTS_ANNOTATION] = String(fields.options.stsRegionalEndpoints);
+  if (fields.options?.tokenExpirationSeconds !== undefined)
+    annotations[TOKEN_EXPIRATION_ANNOTATION] = String(fields.options.tokenExpirationSeconds);
+  if (fields.requestId) annotations[REQUEST_ID_ANNOTATION] = fields.requestId;
+  const rendered = {
+    ...object,
+    metadata: {
+      ...metadata,
+      name: fields.name,
+      namespace: fields.namespace,
+      labels: { ...metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_LABEL_VALUE },
+      annotations,
+    },
+  };
   const podSpec = { serviceAccountName: fields.name };
   return {
-    object: document.toJS() as Record<string, unknown>,
-    yaml: document.toString(),
+    object: rendered,
+    yaml: dump(rendered, DUMP_OPTIONS),
     podSpec,
-    podSpecYaml: stringify({ spec: podSpec }),
+    podSpecYaml: dump({ spec: podSpec }, DUMP_OPTIONS),
   };
 }

