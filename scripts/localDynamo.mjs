@@ -1,23 +1,12 @@
 // The embedded DynamoDB for the local API and tests: dynalite (DynamoDB on LevelDB) on a loopback
 // port, with the single table created from serverless.yml's definition.
-import { createServer } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput, readServiceDefinition } from './serviceDefinition.mjs';
+import { freePort } from './freePort.mjs';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'eu-west-1';
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts dynalite (data in `path`, or in memory when absent) and makes sure the table exists.

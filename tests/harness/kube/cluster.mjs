@@ -7,26 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureKubeBinaries } from './build.mjs';
+import { freePort } from '../../../scripts/freePort.mjs';
 
 const log = (message) => process.stderr.write(`[kube harness] ${message}\n`);
 /** How many per-start log directories survive under .harness/logs/kube; older ones are pruned. */
 const KEEP_LOG_DIRS = 10;
-
-/** A free loopback port, found by binding port 0 (the tiny race with other binders is acceptable in tests). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function openssl(step, args, cwd) {
   return new Promise((resolve, reject) => {

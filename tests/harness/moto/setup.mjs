@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../../scripts/freePort.mjs';
 
 const HARNESS_DIR = 'tests/harness/moto';
 const log = (message) => process.stderr.write(`[moto harness] ${message}\n`);
@@ -89,18 +89,6 @@ export async function ensureMotoVenv(root) {
   writeFileSync(p.stamp, `${wanted}\n`);
   log(`venv ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return p.python;
-}
-
-/** A free loopback port, found by binding port 0. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
