@@ -9,6 +9,7 @@ import { provisionGrant } from '../../src/usecases/provisionGrant';
 import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { retryAccessRequest } from '../../src/usecases/retryAccessRequest';
+import { expireGrants } from '../../src/usecases/expireGrants';
 import { brokerObjects, newCallLog, prepareAccount, provisioningDeps, type IamCallLog } from '../support/provisioningHarness';
 
 const root = join(__dirname, '../..');
@@ -220,5 +221,23 @@ describe('provisioning against moto', () => {
     const after = (await deps.store.get(id))!;
     expect(after.events.slice(-2).map((event) => event.type)).toEqual(['drift-detected', 'drift-repaired']);
     expect(await findDrift(after, deps)).toEqual([]);
+  });
+  it('expires grants past their duration and pending requests past their timeout, removing what was created', async () => {
+    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const id = await approvedRequest(deps, 'one-hour', { durationHours: 1 });
+    const active = await provisionGrant(id, deps);
+    const { id: waiting } = await submitAccessRequest(request('never-approved'), developer, deps);
+    const later = { ...deps, clock: { now: () => new Date(Date.now() + 4 * 24 * 3_600_000) } };
+
+    const report = await expireGrants(later);
+
+    expect(report.expiredGrants).toContain(id);
+    expect(report.expiredPending).toContain(waiting);
+    expect(report.failures).toEqual([]);
+    expect((await deps.store.get(id))?.status).toBe('expired');
+    expect((await deps.store.get(waiting))?.status).toBe('expired');
+    const live = await brokerObjects(moto.endpoint);
+    expect(live.roles.map((role) => role.RoleName)).not.toContain(active.plan.role.name);
+    expect(live.policies.map((policy) => policy.Arn)).not.toContain(active.plan.permissionPolicy?.arn);
   });
 });
