@@ -71,6 +71,12 @@ const steps = [
       '--runs',
       '3',
     ]),
+  () =>
+    run('bench/provision (smoke run; figures are not asserted)', process.execPath, [
+      join(projectRoot, 'bench/provision.mjs'),
+      '--flows',
+      '20',
+    ]),
 ];
 
 let ok = true;
