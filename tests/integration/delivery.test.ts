@@ -46,10 +46,8 @@ beforeAll(async () => {
 }, 45 * 60_000);
 afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop(), kube?.stop(), webhook?.stop()]));
 
-function deps() {
-  const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), {
-    delivery: { allowApply: true, createNamespaces: false, allowAdoption: true },
-  });
+function deps(delivery = { allowApply: true, createNamespaces: false, allowAdoption: true }) {
+  const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), { delivery });
   const applier = new KubernetesServiceAccountApplier(new EksTokenSource(async () => BROKER_KEY));
   return { ...base, serviceAccounts: async () => applier };
 }
@@ -146,6 +144,56 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
     expect(record.status).toBe('failed');
     expect(record.provisioning?.lastError?.code).toBe('K8S_FORBIDDEN');
     expect(record.provisioning?.lastError?.message).toMatch(/cannot (get|patch) resource "serviceaccounts".*namespace "ledger-/);
+  });
+
+  // Runs after the RBAC test: it grants the broker ServiceAccounts in every namespace.
+  it('names a missing namespace, and creates it only where config allows', async () => {
+    const missing = `reports-${run}`;
+    const clusterWide = 'irsa-broker-serviceaccounts-anywhere';
+    await kubeRequest(kube, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      token: kube.adminToken,
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: clusterWide },
+        rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'create', 'patch', 'delete'] }],
+      },
+    });
+    await kubeRequest(kube, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      token: kube.adminToken,
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: clusterWide },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterWide },
+        subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'irsa-broker' }],
+      },
+    });
+    await ensureBrokerRbac(kube, { namespaces: [], allowNamespaceCreation: true });
+
+    const refused = await provisioned(missing, 'reporter');
+    expect(refused.record.provisioning?.lastError).toMatchObject({
+      code: 'K8S_NAMESPACE_MISSING',
+      message: expect.stringContaining('delivery.createNamespaces'),
+    });
+    await revokeAccessRequest(refused.record.id, developer, undefined, refused.deps);
+
+    const creating = deps({ allowApply: true, createNamespaces: true, allowAdoption: true });
+    const { id } = await submitAccessRequest(
+      {
+        cluster: 'harness',
+        namespace: missing,
+        serviceAccount: 'reporter',
+        delivery: 'apply',
+        grants: [{ type: 's3', bucket: 'acme-invoices', level: 'read' }],
+      },
+      developer,
+      creating,
+    );
+    await approveAccessRequest(id, approver, undefined, creating);
+    expect((await provisionGrant(id, creating)).status).toBe('active');
+    const namespace = await kubeRequest(kube, 'GET', `/api/v1/namespaces/${missing}`, { token: kube.adminToken });
+    expect(namespace.body.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'irsa-broker' });
   });
 
   it('turns a token the API server refuses into an error naming the missing access entry', async () => {

@@ -96,6 +96,13 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
       // force: the broker's fields win over another manager's (only reached for its own or adopted accounts).
       applied = await api.patch(desired, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (error) {
+      if (error instanceof ApiException && error.code === 404) {
+        throw new DependencyUnavailableError(
+          'K8S_NAMESPACE_MISSING',
+          `namespace ${namespace} does not exist in cluster ${cluster.name}; create it, or let the broker do so (delivery.createNamespaces)`,
+          { cause: error },
+        );
+      }
       return translate(error, cluster, `apply ServiceAccount ${namespace}/${name}`);
     }
     if (!existing) return 'created';
@@ -167,19 +174,18 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
     }
   }
 
-  /** Creates a missing namespace; an existing one is never modified. */
+  /**
+   * Creates a missing namespace; an existing one is never modified. Creating straight away (and
+   * taking "already exists" as success) needs only the `create namespaces` permission.
+   */
   private async ensureNamespace(api: KubernetesObjectApi, cluster: ClusterConnection, namespace: string): Promise<void> {
-    const spec = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
     try {
-      await api.read(spec);
-      return;
+      await api.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_LABEL_VALUE } },
+      });
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) translate(error, cluster, `read namespace ${namespace}`);
-    }
-    try {
-      await api.create({ ...spec, metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_LABEL_VALUE } } });
-    } catch (error) {
-      // Someone else created it meanwhile: that is what we wanted.
       if (error instanceof ApiException && error.code === 409) return;
       translate(error, cluster, `create namespace ${namespace}`);
     }
