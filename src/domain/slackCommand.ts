@@ -33,7 +33,10 @@ function parseDuration(token: string): number {
 
 /** The one-line request form; the result is an access-request body for the usual schema. */
 function parseCompactRequest(text: string): Record<string, unknown> {
-  const [head, justification] = text.split(/\s--\s/, 2);
+  // Only the first " -- " separates: a justification may contain more.
+  const separator = text.match(/\s--\s/);
+  const head = separator?.index === undefined ? text : text.slice(0, separator.index);
+  const justification = separator?.index === undefined ? undefined : text.slice(separator.index + separator[0].length);
   const tokens = (head ?? '').trim().split(/\s+/).filter(Boolean);
   const [target, ...rest] = tokens;
   const parts = target?.split('/') ?? [];
@@ -55,7 +58,8 @@ function parseCompactRequest(text: string): Record<string, unknown> {
     namespace,
     serviceAccount,
     grants,
-    ...(durationHours ? { durationHours } : {}),
+    // A zero duration is passed on, so the schema refuses it instead of granting the rule's maximum.
+    ...(durationHours !== undefined ? { durationHours } : {}),
     ...(justification?.trim() ? { justification: justification.trim() } : {}),
   };
 }

@@ -7,7 +7,8 @@ import type { GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
-import type { ClusterConnection } from '../ports';
+import type { PolicyDocument } from '../domain/policyDocument';
+import type { ClusterConnection, LivePolicy } from '../ports';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -70,13 +71,27 @@ async function ensurePolicyDocument(
   }
   assertOwnedByRequest('policy', policy.name, live.tags, journal.current.id);
   if (sameDocument(live.defaultDocument, policy.document)) return;
-  const nonDefault = live.versions.filter((version) => !version.isDefault);
-  if (live.versions.length >= POLICY_VERSION_LIMIT && nonDefault[0]) {
-    await deps.iam.deletePolicyVersion(policy.arn, nonDefault[0].versionId);
-    await journal.change(`DeletePolicyVersion ${policy.arn} ${nonDefault[0].versionId} (oldest, to stay within IAM's five versions)`);
+  await setDefaultPolicyDocument(live, policy.document, journal, deps);
+}
+
+/**
+ * Makes `document` the policy's default version, first deleting the oldest non-default version when
+ * IAM's limit of five is reached (IAM would refuse the new one; the SDK would even retry that as
+ * throttling). Each change is audited.
+ */
+export async function setDefaultPolicyDocument(
+  live: LivePolicy,
+  document: PolicyDocument,
+  journal: GrantJournal,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const oldest = live.versions.find((version) => !version.isDefault);
+  if (live.versions.length >= POLICY_VERSION_LIMIT && oldest) {
+    await deps.iam.deletePolicyVersion(live.arn, oldest.versionId);
+    await journal.change(`DeletePolicyVersion ${live.arn} ${oldest.versionId} (oldest, to stay within IAM's five versions)`);
   }
-  await deps.iam.createDefaultPolicyVersion(policy.arn, policy.document);
-  await journal.change(`CreatePolicyVersion ${policy.arn} (document differed; new default)`);
+  await deps.iam.createDefaultPolicyVersion(live.arn, document);
+  await journal.change(`CreatePolicyVersion ${live.arn} (document differed; new default)`);
 }
 
 async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {

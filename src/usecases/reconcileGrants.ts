@@ -1,7 +1,7 @@
 import { sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { GrantJournal } from './grantJournal';
-import { wantedAttachments } from './provisionGrant';
+import { setDefaultPolicyDocument, wantedAttachments } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 export interface Drift {
@@ -44,9 +44,10 @@ async function repair(record: AccessRequestRecord, drift: Drift[], journal: Gran
   for (const item of drift) {
     if (item.what === 'trust-policy') await deps.iam.updateTrustPolicy(plan.role.name, plan.role.trustPolicy);
     else if (item.what === 'permissions-boundary') await deps.iam.putPermissionsBoundary(plan.role.name, plan.role.permissionsBoundaryArn);
-    else if (item.what === 'policy-document' && plan.permissionPolicy)
-      await deps.iam.createDefaultPolicyVersion(plan.permissionPolicy.arn, plan.permissionPolicy.document);
-    else if (item.what === 'attachment-missing') await deps.iam.attachPolicy(plan.role.name, item.detail);
+    else if (item.what === 'policy-document' && plan.permissionPolicy) {
+      const live = await deps.iam.findPolicy(plan.permissionPolicy.arn);
+      if (live) await setDefaultPolicyDocument(live, plan.permissionPolicy.document, journal, deps);
+    } else if (item.what === 'attachment-missing') await deps.iam.attachPolicy(plan.role.name, item.detail);
     else if (item.what === 'attachment-extra') await deps.iam.detachPolicy(plan.role.name, item.detail);
     // A missing role or policy is not recreated here: that is a new grant, and needs a person.
     else continue;

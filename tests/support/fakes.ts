@@ -1,0 +1,408 @@
+import { arns, issuerHostPath } from '../../src/domain/arns';
+import type { BrokerConfig, ClusterConfig } from '../../src/domain/brokerConfig';
+import { ConflictError, DependencyUnavailableError } from '../../src/domain/errors';
+import type { Tag } from '../../src/domain/makeTags';
+import type { Partition } from '../../src/domain/names';
+import type { PolicyDocument } from '../../src/domain/policyDocument';
+import type { AccessRequestRecord } from '../../src/domain/requestLifecycle';
+import type {
+  AccessRequestFilter,
+  AccessRequestStore,
+  ClusterDirectory,
+  ClusterInfo,
+  Clock,
+  CreateOutcome,
+  IamGateway,
+  IdSource,
+  LivePolicy,
+  LiveRole,
+  Page,
+  PolicySpec,
+  RoleSpec,
+} from '../../src/ports';
+import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
+import { serviceAccountTemplate } from './serviceAccountTemplate';
+
+const HOUR_MS = 3_600_000;
+
+/** Records are copied in and out, as a real store would serialise them: callers never share objects with it. */
+const copy = <Value>(value: Value): Value => structuredClone(value);
+
+/** Access requests in a map. Like DynamoDB, every write is conditional: on absence, or on the expected version. */
+export class InMemoryAccessRequestStore implements AccessRequestStore {
+  readonly records = new Map<string, AccessRequestRecord>();
+
+  async create(record: AccessRequestRecord): Promise<void> {
+    if (this.records.has(record.id)) throw new ConflictError('DUPLICATE_ID', `access request ${record.id} already exists`);
+    this.records.set(record.id, copy(record));
+  }
+
+  async get(id: string): Promise<AccessRequestRecord | undefined> {
+    const record = this.records.get(id);
+    return record && copy(record);
+  }
+
+  async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
+    const stored = this.records.get(record.id);
+    if (!stored || stored.version !== expectedVersion) {
+      throw new ConflictError('CONCURRENT_UPDATE', `access request ${record.id} changed while this decision was being made`);
+    }
+    this.records.set(record.id, copy(record));
+  }
+
+  async list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {
+    const matching = [...this.records.values()]
+      .filter(
+        (record) =>
+          (filter.status === undefined || record.status === filter.status) &&
+          (filter.cluster === undefined || record.request.cluster === filter.cluster) &&
+          (filter.namespace === undefined || record.request.namespace === filter.namespace) &&
+          (filter.requester === undefined || record.requester.subject === filter.requester),
+      )
+      .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+    const start = page.cursor ? Number(page.cursor) : 0;
+    const end = start + page.limit;
+    return { items: matching.slice(start, end).map(copy), ...(end < matching.length ? { nextCursor: String(end) } : {}) };
+  }
+
+  /** The stored record, or a test failure when there is none. */
+  stored(id: string): AccessRequestRecord {
+    const record = this.records.get(id);
+    if (!record) throw new Error(`no access request ${id} in the store`);
+    return copy(record);
+  }
+}
+
+/** One call made to the fake IAM, with its arguments. */
+export interface IamCall {
+  method: keyof IamGateway;
+  args: unknown[];
+}
+
+const IAM_READS: ReadonlySet<keyof IamGateway> = new Set<keyof IamGateway>([
+  'oidcProviderExists',
+  'findPolicy',
+  'countPolicyAttachments',
+  'findRole',
+  'listAttachedPolicyArns',
+]);
+
+export interface FakeRole {
+  name: string;
+  path: string;
+  arn: string;
+  trustPolicy: PolicyDocument;
+  tags: Tag[];
+  permissionsBoundaryArn?: string;
+}
+
+export interface FakePolicyVersion {
+  versionId: string;
+  isDefault: boolean;
+  document: PolicyDocument;
+}
+
+export interface FakePolicy {
+  arn: string;
+  tags: Tag[];
+  /** Oldest first, as IAM lists them to the broker. */
+  versions: FakePolicyVersion[];
+  nextVersion: number;
+}
+
+/** IAM's answers for the mistakes the broker must not make, with the codes the SDK adapter gives them. */
+const iamError = (awsError: string, message: string) =>
+  new DependencyUnavailableError(
+    `IAM_${awsError
+      .replace(/Exception$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
+      .toUpperCase()}`,
+    message,
+    { details: { awsError } },
+  );
+
+/**
+ * IAM in maps, for one account: roles by name, customer-managed policies by ARN, attachments by
+ * principal. It enforces the rules that shape provisioning — five policy versions at most, no
+ * deleting the default version, an attached policy or a role with attachments — and records every call.
+ */
+export class FakeIamGateway implements IamGateway {
+  readonly calls: IamCall[] = [];
+  readonly oidcProviders = new Set<string>();
+  readonly roles = new Map<string, FakeRole>();
+  readonly policies = new Map<string, FakePolicy>();
+  /** Principal name (a role name, or any label for a user or group) → attached policy ARNs. */
+  readonly attachments = new Map<string, string[]>();
+
+  constructor(
+    private readonly partition: Partition = 'aws',
+    private readonly accountId = '111122223333',
+  ) {}
+
+  /** Names of the calls that change something, in order. */
+  writes(): string[] {
+    return this.calls.filter((call) => !IAM_READS.has(call.method)).map((call) => call.method);
+  }
+
+  /** Names of every call, in order. */
+  callNames(): string[] {
+    return this.calls.map((call) => call.method);
+  }
+
+  forgetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  /** Puts a role into the account behind the broker's back. */
+  seedRole(role: Omit<FakeRole, 'arn' | 'path'> & { path?: string }): FakeRole {
+    const path = role.path ?? '/';
+    const seeded = { ...copy(role), path, arn: `arn:${this.partition}:iam::${this.accountId}:role${path}${role.name}` };
+    this.roles.set(role.name, seeded);
+    return seeded;
+  }
+
+  /** Puts a policy with these versions (oldest first; the last is the default unless `defaultIndex` says otherwise). */
+  seedPolicy(arn: string, tags: Tag[], documents: PolicyDocument[], defaultIndex = documents.length - 1): FakePolicy {
+    const policy: FakePolicy = {
+      arn,
+      tags: copy(tags),
+      versions: documents.map((document, index) => ({
+        versionId: `v${index + 1}`,
+        isDefault: index === defaultIndex,
+        document: copy(document),
+      })),
+      nextVersion: documents.length + 1,
+    };
+    this.policies.set(arn, policy);
+    return policy;
+  }
+
+  private record(method: keyof IamGateway, ...args: unknown[]): void {
+    this.calls.push({ method, args: copy(args) });
+  }
+
+  async oidcProviderExists(arn: string): Promise<boolean> {
+    this.record('oidcProviderExists', arn);
+    return this.oidcProviders.has(arn);
+  }
+
+  async createOidcProvider(issuerUrl: string, tags: Tag[]): Promise<void> {
+    this.record('createOidcProvider', issuerUrl, tags);
+    this.oidcProviders.add(arns.oidcProvider(this.partition, this.accountId, issuerHostPath(issuerUrl)));
+  }
+
+  async createPolicy(spec: PolicySpec): Promise<CreateOutcome> {
+    this.record('createPolicy', spec);
+    const arn = arns.policy(this.partition, this.accountId, spec.path, spec.name);
+    if (this.policies.has(arn)) return 'exists';
+    this.seedPolicy(arn, spec.tags, [spec.document]);
+    return 'created';
+  }
+
+  async findPolicy(arn: string): Promise<LivePolicy | undefined> {
+    this.record('findPolicy', arn);
+    const policy = this.policies.get(arn);
+    if (!policy) return undefined;
+    const defaultVersion = policy.versions.find((version) => version.isDefault);
+    if (!defaultVersion) throw new Error(`fake IAM: policy ${arn} has no default version`);
+    return {
+      arn,
+      tags: copy(policy.tags),
+      defaultVersionId: defaultVersion.versionId,
+      defaultDocument: copy(defaultVersion.document),
+      versions: policy.versions.map(({ versionId, isDefault }) => ({ versionId, isDefault })),
+    };
+  }
+
+  async createDefaultPolicyVersion(arn: string, document: PolicyDocument): Promise<void> {
+    this.record('createDefaultPolicyVersion', arn, document);
+    const policy = this.policies.get(arn);
+    if (!policy) throw iamError('NoSuchEntityException', `policy ${arn} does not exist`);
+    if (policy.versions.length >= 5) throw iamError('LimitExceededException', `policy ${arn} already has five versions`);
+    policy.versions.forEach((version) => (version.isDefault = false));
+    policy.versions.push({ versionId: `v${policy.nextVersion++}`, isDefault: true, document: copy(document) });
+  }
+
+  async deletePolicyVersion(arn: string, versionId: string): Promise<void> {
+    this.record('deletePolicyVersion', arn, versionId);
+    const policy = this.policies.get(arn);
+    const version = policy?.versions.find((entry) => entry.versionId === versionId);
+    if (!policy || !version) return;
+    if (version.isDefault) throw iamError('DeleteConflictException', `version ${versionId} of ${arn} is the default`);
+    policy.versions = policy.versions.filter((entry) => entry !== version);
+  }
+
+  async deletePolicy(arn: string): Promise<void> {
+    this.record('deletePolicy', arn);
+    const policy = this.policies.get(arn);
+    if (!policy) return;
+    if (this.attachmentCount(arn) > 0) throw iamError('DeleteConflictException', `policy ${arn} is attached`);
+    if (policy.versions.length > 1) throw iamError('DeleteConflictException', `policy ${arn} has non-default versions`);
+    this.policies.delete(arn);
+  }
+
+  async countPolicyAttachments(arn: string): Promise<number> {
+    this.record('countPolicyAttachments', arn);
+    return this.attachmentCount(arn);
+  }
+
+  async createRole(spec: RoleSpec): Promise<CreateOutcome> {
+    this.record('createRole', spec);
+    if (this.roles.has(spec.name)) return 'exists';
+    this.seedRole({
+      name: spec.name,
+      path: spec.path,
+      trustPolicy: spec.trustPolicy,
+      tags: spec.tags,
+      permissionsBoundaryArn: spec.permissionsBoundaryArn,
+    });
+    return 'created';
+  }
+
+  async findRole(name: string): Promise<LiveRole | undefined> {
+    this.record('findRole', name);
+    const role = this.roles.get(name);
+    if (!role) return undefined;
+    return {
+      arn: role.arn,
+      trustPolicy: copy(role.trustPolicy),
+      tags: copy(role.tags),
+      ...(role.permissionsBoundaryArn ? { permissionsBoundaryArn: role.permissionsBoundaryArn } : {}),
+    };
+  }
+
+  async updateTrustPolicy(roleName: string, document: PolicyDocument): Promise<void> {
+    this.record('updateTrustPolicy', roleName, document);
+    this.existingRole(roleName).trustPolicy = copy(document);
+  }
+
+  async putPermissionsBoundary(roleName: string, boundaryArn: string): Promise<void> {
+    this.record('putPermissionsBoundary', roleName, boundaryArn);
+    this.existingRole(roleName).permissionsBoundaryArn = boundaryArn;
+  }
+
+  async listAttachedPolicyArns(roleName: string): Promise<string[]> {
+    this.record('listAttachedPolicyArns', roleName);
+    this.existingRole(roleName);
+    return [...(this.attachments.get(roleName) ?? [])];
+  }
+
+  async attachPolicy(roleName: string, policyArn: string): Promise<void> {
+    this.record('attachPolicy', roleName, policyArn);
+    this.existingRole(roleName);
+    const ours = policyArn.includes(`::${this.accountId}:policy/`);
+    if (ours && !this.policies.has(policyArn)) throw iamError('NoSuchEntityException', `policy ${policyArn} does not exist`);
+    const attached = this.attachments.get(roleName) ?? [];
+    if (!attached.includes(policyArn)) this.attachments.set(roleName, [...attached, policyArn]);
+  }
+
+  async detachPolicy(roleName: string, policyArn: string): Promise<void> {
+    this.record('detachPolicy', roleName, policyArn);
+    const attached = this.attachments.get(roleName) ?? [];
+    this.attachments.set(
+      roleName,
+      attached.filter((arn) => arn !== policyArn),
+    );
+  }
+
+  async deleteRole(roleName: string): Promise<void> {
+    this.record('deleteRole', roleName);
+    if (!this.roles.has(roleName)) return;
+    if ((this.attachments.get(roleName) ?? []).length > 0)
+      throw iamError('DeleteConflictException', `role ${roleName} has attached policies`);
+    this.roles.delete(roleName);
+    this.attachments.delete(roleName);
+  }
+
+  private attachmentCount(arn: string): number {
+    return [...this.attachments.values()].filter((attached) => attached.includes(arn)).length;
+  }
+
+  private existingRole(name: string): FakeRole {
+    const role = this.roles.get(name);
+    if (!role) throw iamError('NoSuchEntityException', `role ${name} does not exist`);
+    return role;
+  }
+}
+
+/** DescribeCluster from config: each cluster's configured issuer, unless a test says the cluster now has another. */
+export class FakeClusterDirectory implements ClusterDirectory {
+  readonly calls: string[] = [];
+
+  constructor(private readonly issuerOverrides: Record<string, string> = {}) {}
+
+  async describeCluster(cluster: ClusterConfig): Promise<ClusterInfo> {
+    this.calls.push(cluster.name);
+    return {
+      issuerUrl:
+        this.issuerOverrides[cluster.name] ??
+        cluster.oidcIssuer ??
+        `https://oidc.eks.${cluster.region}.amazonaws.com/id/DESCRIBED${cluster.name.toUpperCase()}`,
+      endpoint: `https://${cluster.name}.eks.example.com`,
+      certificateAuthorityData: 'Q0EgZGF0YQ==',
+    };
+  }
+}
+
+/** A clock that stands still until a test moves it. */
+export class ManualClock implements Clock {
+  constructor(private current: Date) {}
+
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+
+  advanceHours(hours: number): void {
+    this.current = new Date(this.current.getTime() + hours * HOUR_MS);
+  }
+}
+
+/** Ids req-0001, req-0002, … in order. */
+export class SequentialIds implements IdSource {
+  private next = 1;
+
+  newId(): string {
+    return `req-${String(this.next++).padStart(4, '0')}`;
+  }
+}
+
+/** Provisioning dependencies made of fakes, each exposed with its own type so tests can look inside. */
+export interface FakeProvisioningDeps extends ProvisioningDeps {
+  store: InMemoryAccessRequestStore;
+  iam: FakeIamGateway;
+  clusters: FakeClusterDirectory;
+  clock: ManualClock;
+  /** Request ids handed to the provisioning queue. */
+  queued: string[];
+}
+
+/**
+ * Fakes wired as a handler wires the real adapters. IAM already holds the OIDC provider of every
+ * configured issuer; issuers come from config, and from the fake DescribeCluster where config has none.
+ */
+export function makeFakeProvisioningDeps(
+  config: BrokerConfig,
+  options: { now?: Date; clusters?: FakeClusterDirectory; iam?: FakeIamGateway } = {},
+): FakeProvisioningDeps {
+  const iam = options.iam ?? new FakeIamGateway();
+  const clusters = options.clusters ?? new FakeClusterDirectory();
+  for (const cluster of config.clusters) {
+    if (cluster.oidcIssuer)
+      iam.oidcProviders.add(arns.oidcProvider(cluster.partition, cluster.accountId, issuerHostPath(cluster.oidcIssuer)));
+  }
+  const queued: string[] = [];
+  return {
+    config,
+    store: new InMemoryAccessRequestStore(),
+    clock: new ManualClock(options.now ?? new Date('2030-01-01T09:00:00.000Z')),
+    ids: new SequentialIds(),
+    issuers: { getIssuerUrl: async (cluster) => cluster.oidcIssuer ?? (await clusters.describeCluster(cluster)).issuerUrl },
+    serviceAccountTemplate,
+    queue: { enqueue: async (id: string) => void queued.push(id) },
+    iam,
+    clusters,
+    knownOidcProviders: new Map(),
+    serviceAccounts: () => Promise.reject(new Error('no cluster in unit tests: delivery is manifest')),
+    queued,
+  };
+}

@@ -1,0 +1,513 @@
+import type { AccessRequestInput } from '../../../src/domain/accessRequest';
+import { ConflictError, NotFoundError } from '../../../src/domain/errors';
+import { makeTrustPolicy } from '../../../src/domain/makeTrustPolicy';
+import type { PolicyDocument } from '../../../src/domain/policyDocument';
+import { GrantMode, RequestStatus, type AccessRequestRecord } from '../../../src/domain/requestLifecycle';
+import { provisionGrant } from '../../../src/usecases/provisionGrant';
+import { submitAccessRequest } from '../../../src/usecases/submitAccessRequest';
+import { alice, makeRequestInput, makeRule } from '../../support/accessRequestRecord';
+import { makeTestConfig } from '../../support/brokerConfig';
+import { FakeClusterDirectory, InMemoryAccessRequestStore, makeFakeProvisioningDeps, type FakeProvisioningDeps } from '../../support/fakes';
+
+const HOUR_MS = 3_600_000;
+const SQS_READ_ONLY = 'arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess';
+const OLD_DOCUMENT: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-invoices/old/*' }],
+};
+
+/** Provisioning on, and a payments rule that approves every S3 grant and the SQS policy by itself. */
+function provisioningConfig(overrides: Parameters<typeof makeTestConfig>[0] = {}) {
+  const rule = makeRule({
+    autoApprove: [{ s3Levels: ['read', 'write', 'read-write', 'list'], bucketPatterns: ['*'], managedPolicyArns: [SQS_READ_ONLY] }],
+  });
+  return makeTestConfig({ approvalRules: [rule], provisioning: { enabled: true }, ...overrides });
+}
+
+function fakeDeps(options: Parameters<typeof makeFakeProvisioningDeps>[1] = {}): FakeProvisioningDeps {
+  return makeFakeProvisioningDeps(provisioningConfig(), options);
+}
+
+/** An approved request in the store, waiting for provisioning, as submitting it leaves it. */
+async function approvedGrant(deps: FakeProvisioningDeps, request: Partial<AccessRequestInput> = {}): Promise<AccessRequestRecord> {
+  const record = await submitAccessRequest(makeRequestInput(request), alice, deps);
+  if (record.status !== RequestStatus.Approved) throw new Error(`expected an approved request, got ${record.status}`);
+  return record;
+}
+
+/** Tags of an IAM object the broker made for another request. */
+function tagsOfRequest(record: AccessRequestRecord, requestId: string) {
+  return record.plan.role.tags.map((tag) => (tag.Key === 'irsa-broker:request-id' ? { ...tag, Value: requestId } : tag));
+}
+
+/** Another worker writes the request just before this one's `raceAt`-th write. */
+class RacingStore extends InMemoryAccessRequestStore {
+  private writes = 0;
+
+  constructor(private readonly raceAt: number) {
+    super();
+  }
+
+  override async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
+    if (++this.writes === this.raceAt) {
+      const stored = this.stored(record.id);
+      this.records.set(record.id, { ...stored, version: stored.version + 1 });
+    }
+    return super.replace(record, expectedVersion);
+  }
+}
+
+describe('provisionGrant', () => {
+  it('makes exactly CreatePolicy, CreateRole and AttachRolePolicy for a fresh grant', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id, plan } = await approvedGrant(deps);
+
+    // Act
+    await provisionGrant(id, deps);
+
+    // Assert
+    expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole', 'attachPolicy']);
+    expect(deps.iam.calls.find((call) => call.method === 'attachPolicy')?.args).toEqual([plan.role.name, plan.permissionPolicy?.arn]);
+  });
+
+  it('reads nothing it has just created: the only read of a fresh grant is the OIDC provider check', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id } = await approvedGrant(deps);
+
+    // Act
+    await provisionGrant(id, deps);
+
+    // Assert
+    expect(deps.iam.callNames()).toEqual(['oidcProviderExists', 'createPolicy', 'createRole', 'attachPolicy']);
+    expect(deps.clusters.calls).toEqual(['dev']);
+  });
+
+  it('checks the OIDC provider once per cold start, not once per grant', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const first = await approvedGrant(deps);
+    const second = await approvedGrant(deps, { serviceAccount: 'report-builder' });
+    await provisionGrant(first.id, deps);
+    deps.iam.forgetCalls();
+
+    // Act
+    await provisionGrant(second.id, deps);
+
+    // Assert
+    expect(deps.iam.callNames()).not.toContain('oidcProviderExists');
+  });
+
+  it("creates the role and policy of the plan, tagged with the request's id", async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id, plan } = await approvedGrant(deps);
+
+    // Act
+    await provisionGrant(id, deps);
+
+    // Assert
+    const role = deps.iam.roles.get(plan.role.name);
+    expect(role).toMatchObject({
+      arn: plan.role.arn,
+      trustPolicy: plan.role.trustPolicy,
+      permissionsBoundaryArn: plan.role.permissionsBoundaryArn,
+    });
+    expect(role?.tags).toContainEqual({ Key: 'irsa-broker:request-id', Value: id });
+    const policy = deps.iam.policies.get(plan.permissionPolicy?.arn ?? '');
+    expect(policy?.versions).toEqual([{ versionId: 'v1', isDefault: true, document: plan.permissionPolicy?.document }]);
+    expect(deps.iam.attachments.get(plan.role.name)).toEqual([plan.permissionPolicy?.arn]);
+  });
+
+  it('leaves the grant active and provisioned, ending durationHours after activation', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id, plan } = await approvedGrant(deps, { durationHours: 12 });
+    deps.clock.advanceHours(1);
+
+    // Act
+    const active = await provisionGrant(id, deps);
+
+    // Assert
+    const now = deps.clock.now();
+    expect(active.status).toBe(RequestStatus.Active);
+    expect(active.activatedAt).toBe(now.toISOString());
+    expect(active.expiresAt).toBe(new Date(now.getTime() + 12 * HOUR_MS).toISOString());
+    expect(active.grant).toEqual({
+      mode: GrantMode.Provisioned,
+      note: 'IAM role and policy created by irsa-broker',
+      roleArn: plan.role.arn,
+      policyArn: plan.permissionPolicy?.arn,
+    });
+    expect(deps.store.stored(id)).toEqual(active);
+  });
+
+  it('audits each AWS change as it is made, between provisioning-started and activated', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id, plan } = await approvedGrant(deps);
+
+    // Act
+    const active = await provisionGrant(id, deps);
+
+    // Assert
+    expect(active.events.map((event) => [event.seq, event.type, event.reason])).toEqual([
+      [1, 'submitted', undefined],
+      [2, 'auto-approved', 'fits auto-approval condition 1 of rule payments'],
+      [3, 'provisioning-started', 'attempt 1'],
+      [4, 'aws-change', `CreatePolicy ${plan.permissionPolicy?.arn}`],
+      [5, 'aws-change', `CreateRole ${plan.role.arn}`],
+      [6, 'aws-change', `AttachRolePolicy ${plan.role.arn} ${plan.permissionPolicy?.arn}`],
+      [7, 'activated', `role ${plan.role.arn} ready`],
+    ]);
+    expect(active.provisioning).toMatchObject({
+      attempts: 1,
+      policyCreated: true,
+      roleCreated: true,
+      attached: [plan.permissionPolicy?.arn],
+    });
+  });
+
+  it('attaches allow-listed managed policies after its own policy', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id, plan } = await approvedGrant(deps, {
+      grants: [
+        { type: 'managed-policy', arn: SQS_READ_ONLY },
+        { type: 's3', bucket: 'acme-invoices', level: 'read' },
+      ],
+    });
+
+    // Act
+    await provisionGrant(id, deps);
+
+    // Assert
+    expect(deps.iam.attachments.get(plan.role.name)).toEqual([plan.permissionPolicy?.arn, SQS_READ_ONLY]);
+  });
+
+  it('creates no policy of its own for a grant of managed policies only', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id } = await approvedGrant(deps, { grants: [{ type: 'managed-policy', arn: SQS_READ_ONLY }] });
+
+    // Act
+    await provisionGrant(id, deps);
+
+    // Assert
+    expect(deps.iam.writes()).toEqual(['createRole', 'attachPolicy']);
+  });
+
+  it('makes no call at all on a second run of an active grant', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id } = await approvedGrant(deps);
+    const active = await provisionGrant(id, deps);
+    deps.iam.forgetCalls();
+    deps.clusters.calls.length = 0;
+
+    // Act
+    const again = await provisionGrant(id, deps);
+
+    // Assert
+    expect(deps.iam.calls).toEqual([]);
+    expect(deps.clusters.calls).toEqual([]);
+    expect(again).toEqual(active);
+    expect(deps.store.stored(id).version).toBe(active.version);
+  });
+
+  it('adds a new default version when the live policy says something else', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const policy = record.plan.permissionPolicy!;
+    deps.iam.seedPolicy(policy.arn, policy.tags, [OLD_DOCUMENT]);
+
+    // Act
+    await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(deps.iam.writes()).toEqual(['createPolicy', 'createDefaultPolicyVersion', 'createRole', 'attachPolicy']);
+    expect(deps.iam.policies.get(policy.arn)?.versions.map(({ versionId, isDefault }) => [versionId, isDefault])).toEqual([
+      ['v1', false],
+      ['v2', true],
+    ]);
+    expect(deps.iam.policies.get(policy.arn)?.versions.at(-1)?.document).toEqual(policy.document);
+  });
+
+  it("deletes the oldest non-default version first when the policy already has IAM's five", async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const policy = record.plan.permissionPolicy!;
+    deps.iam.seedPolicy(policy.arn, policy.tags, [OLD_DOCUMENT, OLD_DOCUMENT, OLD_DOCUMENT, OLD_DOCUMENT, OLD_DOCUMENT], 0);
+
+    // Act
+    const result = await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(result.status).toBe(RequestStatus.Active);
+    const policyWrites = deps.iam.calls.filter(
+      (call) => call.method === 'deletePolicyVersion' || call.method === 'createDefaultPolicyVersion',
+    );
+    expect(policyWrites.map((call) => [call.method, call.args[1]])).toEqual([
+      ['deletePolicyVersion', 'v2'],
+      ['createDefaultPolicyVersion', policy.document],
+    ]);
+    expect(deps.iam.policies.get(policy.arn)?.versions.map(({ versionId, isDefault }) => [versionId, isDefault])).toEqual([
+      ['v1', false],
+      ['v3', false],
+      ['v4', false],
+      ['v5', false],
+      ['v6', true],
+    ]);
+  });
+
+  it('adds no version when the live policy already says the same, in any key order', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const policy = record.plan.permissionPolicy!;
+    const reordered = { Statement: policy.document.Statement, Version: policy.document.Version } as PolicyDocument;
+    deps.iam.seedPolicy(policy.arn, policy.tags, [reordered]);
+
+    // Act
+    await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole', 'attachPolicy']);
+  });
+
+  it('puts back the trust policy of its own role when it differs', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const { role } = record.plan;
+    const widened = makeTrustPolicy({
+      partition: 'aws',
+      accountId: '111122223333',
+      issuerUrl: record.plan.cluster.oidcIssuer,
+      namespace: 'payments',
+      serviceAccount: 'invoice-exporter',
+      serviceAccountPattern: 'inv*',
+    });
+    deps.iam.seedRole({
+      name: role.name,
+      path: role.path,
+      trustPolicy: widened,
+      tags: role.tags,
+      permissionsBoundaryArn: role.permissionsBoundaryArn,
+    });
+
+    // Act
+    const result = await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(result.status).toBe(RequestStatus.Active);
+    expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole', 'updateTrustPolicy', 'attachPolicy']);
+    expect(deps.iam.calls.find((call) => call.method === 'updateTrustPolicy')?.args).toEqual([role.name, role.trustPolicy]);
+    expect(deps.iam.roles.get(role.name)?.trustPolicy).toEqual(role.trustPolicy);
+    expect(result.events.map((event) => event.reason)).toContain(`UpdateAssumeRolePolicy ${role.arn} (trust differed)`);
+  });
+
+  it('puts back the permissions boundary of its own role when it differs', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const { role } = record.plan;
+    deps.iam.seedRole({ name: role.name, path: role.path, trustPolicy: role.trustPolicy, tags: role.tags });
+
+    // Act
+    await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole', 'putPermissionsBoundary', 'attachPolicy']);
+    expect(deps.iam.roles.get(role.name)?.permissionsBoundaryArn).toBe(role.permissionsBoundaryArn);
+  });
+
+  it('attaches only what an existing role of its own is missing', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps, {
+      grants: [
+        { type: 's3', bucket: 'acme-invoices', level: 'read' },
+        { type: 'managed-policy', arn: SQS_READ_ONLY },
+      ],
+    });
+    const { role } = record.plan;
+    deps.iam.seedRole({
+      name: role.name,
+      path: role.path,
+      trustPolicy: role.trustPolicy,
+      tags: role.tags,
+      permissionsBoundaryArn: role.permissionsBoundaryArn,
+    });
+    deps.iam.attachments.set(role.name, [SQS_READ_ONLY]);
+
+    // Act
+    await provisionGrant(record.id, deps);
+
+    // Assert
+    const attaches = deps.iam.calls.filter((call) => call.method === 'attachPolicy').map((call) => call.args[1]);
+    expect(attaches).toEqual([record.plan.permissionPolicy?.arn]);
+  });
+
+  it('fails with FOREIGN_IAM_OBJECT, touching nothing, when a same-named role is not the broker’s', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const { role } = record.plan;
+    const foreign = deps.iam.seedRole({
+      name: role.name,
+      path: role.path,
+      trustPolicy: OLD_DOCUMENT,
+      tags: [{ Key: 'owner', Value: 'data-team' }],
+    });
+
+    // Act
+    const failed = await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(failed.status).toBe(RequestStatus.Failed);
+    expect(failed.provisioning?.lastError).toMatchObject({ code: 'FOREIGN_IAM_OBJECT' });
+    expect(deps.iam.roles.get(role.name)).toEqual(foreign);
+    expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole']);
+  });
+
+  it('fails with IAM_OBJECT_OWNED_BY_ANOTHER_REQUEST when the policy belongs to another grant', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const policy = record.plan.permissionPolicy!;
+    deps.iam.seedPolicy(policy.arn, tagsOfRequest(record, 'req-0999'), [OLD_DOCUMENT]);
+
+    // Act
+    const failed = await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(failed.provisioning?.lastError).toMatchObject({ code: 'IAM_OBJECT_OWNED_BY_ANOTHER_REQUEST' });
+    expect(deps.iam.writes()).toEqual(['createPolicy']);
+    expect(deps.iam.policies.get(policy.arn)?.versions).toHaveLength(1);
+  });
+
+  it('fails with CLUSTER_ISSUER_CHANGED, before any IAM call, when the cluster has a new issuer', async () => {
+    // Arrange
+    const clusters = new FakeClusterDirectory({ dev: 'https://oidc.eks.eu-west-1.amazonaws.com/id/NEWISSUER0000000000000000EXAMPLE' });
+    const deps = fakeDeps({ clusters });
+    const { id } = await approvedGrant(deps);
+
+    // Act
+    const failed = await provisionGrant(id, deps);
+
+    // Assert
+    expect(failed.status).toBe(RequestStatus.Failed);
+    expect(failed.provisioning?.lastError?.code).toBe('CLUSTER_ISSUER_CHANGED');
+    expect(failed.provisioning?.lastError?.message).toContain('NEWISSUER');
+    expect(failed.events.at(-1)).toMatchObject({ type: 'failed', from: 'provisioning', to: 'failed' });
+    expect(deps.iam.calls).toEqual([]);
+  });
+
+  it('treats the same issuer with a trailing slash as unchanged', async () => {
+    // Arrange
+    const clusters = new FakeClusterDirectory({ dev: 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE/' });
+    const deps = fakeDeps({ clusters });
+    const { id } = await approvedGrant(deps);
+
+    // Act
+    const result = await provisionGrant(id, deps);
+
+    // Assert
+    expect(result.status).toBe(RequestStatus.Active);
+  });
+
+  it('fails with OIDC_PROVIDER_MISSING when IAM does not know the issuer and may not create it', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    deps.iam.oidcProviders.clear();
+    const { id } = await approvedGrant(deps);
+
+    // Act
+    const failed = await provisionGrant(id, deps);
+
+    // Assert
+    expect(failed.provisioning?.lastError?.code).toBe('OIDC_PROVIDER_MISSING');
+    expect(deps.iam.writes()).toEqual([]);
+  });
+
+  it('creates the OIDC provider first when config allows it', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(provisioningConfig({ provisioning: { enabled: true, createOidcProvider: true } }));
+    deps.iam.oidcProviders.clear();
+    const { id, plan } = await approvedGrant(deps);
+
+    // Act
+    const active = await provisionGrant(id, deps);
+
+    // Assert
+    expect(active.status).toBe(RequestStatus.Active);
+    expect(deps.iam.writes()).toEqual(['createOidcProvider', 'createPolicy', 'createRole', 'attachPolicy']);
+    expect(deps.iam.oidcProviders.has(plan.cluster.oidcProviderArn)).toBe(true);
+  });
+
+  it('completes a failed grant on retry, verifying the finished steps with reads', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const record = await approvedGrant(deps);
+    const { role } = record.plan;
+    deps.iam.seedRole({ name: role.name, path: role.path, trustPolicy: OLD_DOCUMENT, tags: [] });
+    await provisionGrant(record.id, deps);
+    deps.iam.roles.delete(role.name);
+    deps.iam.forgetCalls();
+
+    // Act
+    const active = await provisionGrant(record.id, deps);
+
+    // Assert
+    expect(active.status).toBe(RequestStatus.Active);
+    expect(active.provisioning).toMatchObject({ attempts: 2, lastError: undefined });
+    expect(deps.iam.writes()).toEqual(['createRole', 'attachPolicy']);
+    expect(deps.iam.callNames()).toContain('findPolicy');
+    expect(active.events.filter((event) => event.type === 'provisioning-started').map((event) => event.reason)).toEqual([
+      'attempt 1',
+      'attempt 2',
+    ]);
+  });
+
+  it('throws CONCURRENT_UPDATE instead of failing the grant when another worker wrote it first', async () => {
+    // Arrange
+    const deps = { ...fakeDeps(), store: new RacingStore(2) };
+    const { id } = await approvedGrant(deps);
+
+    // Act
+    const outcome = provisionGrant(id, deps);
+
+    // Assert
+    await expect(outcome).rejects.toBeInstanceOf(ConflictError);
+    await expect(outcome).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
+    expect(deps.store.stored(id).status).toBe(RequestStatus.Provisioning);
+  });
+
+  it('refuses a request that is still pending with ILLEGAL_TRANSITION, calling nothing', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(makeTestConfig({ approvalRules: [makeRule()], provisioning: { enabled: true } }));
+    const { id } = await submitAccessRequest(makeRequestInput(), alice, deps);
+
+    // Act
+    const outcome = provisionGrant(id, deps);
+
+    // Assert
+    await expect(outcome).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { current: 'pending' } });
+    expect(deps.iam.calls).toEqual([]);
+  });
+
+  it('refuses an unknown id with ACCESS_REQUEST_NOT_FOUND', async () => {
+    // Arrange
+    const deps = fakeDeps();
+
+    // Act
+    const outcome = provisionGrant('req-9999', deps);
+
+    // Assert
+    await expect(outcome).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
