@@ -9,21 +9,12 @@ import {
 } from '../../../src/domain/approvalRules';
 import { ForbiddenError, ValidationError } from '../../../src/domain/errors';
 import { alice, bob, makeRequestInput, makeRule, mallory } from '../../support/accessRequestRecord';
+import { errorOf } from '../../support/errorOf';
 
 const SQS_READ_ONLY = 'arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess';
 
 function request(overrides: Partial<AccessRequestInput> = {}) {
   return AccessRequestSchema.parse(makeRequestInput(overrides));
-}
-
-/** The error `act` throws, or a test failure when it throws none. */
-function errorOf(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('findApprovalRule', () => {

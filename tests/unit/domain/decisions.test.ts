@@ -13,6 +13,7 @@ import { ConflictError, ForbiddenError, ValidationError } from '../../../src/dom
 import { SYSTEM_IDENTITY, type CallerIdentity } from '../../../src/domain/identity';
 import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from '../../../src/domain/requestLifecycle';
 import { alice, bob, carol, makeAccessRequestRecord, makeRule, mallory, SUBMITTED_AT } from '../../support/accessRequestRecord';
+import { errorOf } from '../../support/errorOf';
 
 const HOUR_MS = 3_600_000;
 const NOW = new Date('2030-01-01T10:00:00.000Z');
@@ -27,16 +28,6 @@ const approverNamed = (subject: string, email?: string): CallerIdentity => ({
 
 function recordIn(status: RequestStatus): AccessRequestRecord {
   return { ...makeAccessRequestRecord(), status };
-}
-
-/** The error `act` throws, or a test failure when it throws none. */
-function errorOf(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('approve', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { ConflictError } from '../../../src/domain/errors';
 import { makeTags, type Tag } from '../../../src/domain/makeTags';
 import { assertOwnedByRequest, canonicalJson, isManagedByBroker, isOwnedByRequest, sameDocument } from '../../../src/domain/ownership';
+import { errorOf } from '../../support/errorOf';
 
 const MANAGED_BY: Tag = { Key: 'irsa-broker:managed-by', Value: 'irsa-broker' };
 
@@ -13,16 +14,6 @@ function brokerTags(requestId?: string): Tag[] {
     requestId,
     extraTags: { team: 'payments' },
   });
-}
-
-/** The error `act` throws, or a test failure when it throws none. */
-function errorOf(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 /** The same JSON value with the keys of every object in reverse order. */

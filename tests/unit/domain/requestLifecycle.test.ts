@@ -11,6 +11,7 @@ import {
   type Change,
 } from '../../../src/domain/requestLifecycle';
 import { alice, bob, makeAccessRequestRecord, SUBMITTED_AT } from '../../support/accessRequestRecord';
+import { errorOf } from '../../support/errorOf';
 
 const LEGAL: readonly (readonly [RequestStatus, RequestStatus])[] = [
   ['pending', 'approved'],
@@ -38,16 +39,6 @@ function recordIn(status: RequestStatus): AccessRequestRecord {
 
 function change(overrides: Partial<Change> = {}): Change {
   return { type: AuditEventType.Approved, actor: bob, at: LATER, ...overrides };
-}
-
-/** The error `act` throws, or a test failure when it throws none. */
-function errorOf(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('canTransition', () => {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { IdentityConfigSchema, type IdentityConfig } from '../../../src/domain/brokerConfig';
 import { UnauthenticatedError } from '../../../src/domain/errors';
 import { callerIdentity, identifyCaller, parseGroupsClaim, type IdentifiedEvent } from '../../../src/middleware/callerIdentity';
+import { errorOf } from '../../support/errorOf';
 
 const ACCOUNT = '123456789012';
 
@@ -17,16 +18,6 @@ function eventWith(authorizer?: Record<string, unknown>): APIGatewayProxyEventV2
 
 const jwtEvent = (claims: Record<string, unknown>) => eventWith({ jwt: { claims, scopes: [] } });
 const iamEvent = (userArn: string) => eventWith({ iam: { userArn, accountId: ACCOUNT } });
-
-/** The error identifying throws, or a test failure when it throws none. */
-function errorOf(act: () => unknown): unknown {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('identifyCaller', () => {
   describe('with a JWT', () => {
