@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ApprovalRuleSchema } from './approvalRules';
-import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, partitionOfArn } from './names';
+import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, accountOfArn, partitionOfArn } from './names';
 
 /** IAM's own path grammar: "/" or "/segments/" of printable ASCII. */
 const IAM_PATH = /^\/([\x21-\x7E]+\/)?$/;
@@ -135,7 +135,7 @@ export const BrokerConfigSchema = z
       }
       seen.add(key);
       const boundary = cluster.permissionsBoundaryArn ?? config.permissionsBoundaryArn;
-      const boundaryAccount = boundary.split(':')[4];
+      const boundaryAccount = accountOfArn(boundary);
       // Only a well-formed account id can be compared; a malformed one is reported on its own.
       if (/^\d{12}$/.test(cluster.accountId) && boundaryAccount !== 'aws' && boundaryAccount !== cluster.accountId) {
         context.addIssue({

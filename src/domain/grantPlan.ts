@@ -9,7 +9,7 @@ import { makeRoleName } from './makeRoleName';
 import { makeServiceAccountManifest } from './makeServiceAccountManifest';
 import { makeTags, TagSchema } from './makeTags';
 import { makeTrustPolicy, serviceAccountSubject } from './makeTrustPolicy';
-import { partitionOfArn } from './names';
+import { accountOfArn, partitionOfArn } from './names';
 import { matchesWildcard } from './wildcardMatch';
 import { PolicyDocumentSchema, policySize } from './policyDocument';
 
@@ -98,7 +98,7 @@ function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig,
         details: { arn: grant.arn, allowed: config.allowedManagedPolicyArns },
       });
     }
-    const policyAccount = grant.arn.split(':')[4];
+    const policyAccount = accountOfArn(grant.arn);
     if (policyAccount !== 'aws' && policyAccount !== cluster.accountId) {
       throw new ValidationError(
         'MANAGED_POLICY_WRONG_ACCOUNT',

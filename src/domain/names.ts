@@ -76,3 +76,8 @@ export const ManagedPolicyArnSchema = z
 export function partitionOfArn(arn: string): string {
   return arn.split(':')[1] ?? '';
 }
+
+/** Reads the account (or "aws" for AWS-managed policies) out of an ARN the schemas above accepted. */
+export function accountOfArn(arn: string): string {
+  return arn.split(':')[4] ?? '';
+}

@@ -81,15 +81,7 @@ const ALLOWED_QUERY_KEYS = new Set([
   'x-amz-signedheaders',
 ]);
 /** Parameters SignatureV4.presign writes itself; everything else in the query is signed as given. */
-const SIGNING_QUERY_KEYS = new Set([
-  'x-amz-algorithm',
-  'x-amz-credential',
-  'x-amz-date',
-  'x-amz-expires',
-  'x-amz-security-token',
-  'x-amz-signature',
-  'x-amz-signedheaders',
-]);
+const SIGNING_QUERY_KEYS = new Set([...ALLOWED_QUERY_KEYS].filter((key) => key.startsWith('x-amz-')));
 /** The only headers a GetCallerIdentity URL can have signed and still be replayed by the authenticator. */
 const EXPECTED_SIGNED_HEADERS = `host;${CLUSTER_ID_HEADER}`;
 

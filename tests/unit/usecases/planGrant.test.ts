@@ -3,6 +3,7 @@ import type { ClusterConfig } from '../../../src/domain/brokerConfig';
 import { DependencyUnavailableError, NotFoundError, ValidationError } from '../../../src/domain/errors';
 import type { ClusterIssuerSource } from '../../../src/ports';
 import { planGrant, type PlanGrantDeps } from '../../../src/usecases/planGrant';
+import { makeRequestInput } from '../../support/accessRequestRecord';
 import { makeTestConfig } from '../../support/brokerConfig';
 import { serviceAccountTemplate } from '../../support/serviceAccountTemplate';
 
@@ -34,16 +35,6 @@ function depsWith(eks: FakeEksIssuers) {
   return { deps, loads };
 }
 
-function request(overrides: Record<string, unknown> = {}) {
-  return {
-    cluster: 'dev',
-    namespace: 'payments',
-    serviceAccount: 'invoice-exporter',
-    grants: [{ type: 's3', bucket: 'acme-invoices', prefix: 'exports', level: 'read-write' }],
-    ...overrides,
-  };
-}
-
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -60,7 +51,7 @@ describe('planGrant', () => {
     const { deps, loads } = depsWith(eks);
 
     // Act
-    const plan = await planGrant(request(), deps);
+    const plan = await planGrant(makeRequestInput(), deps);
 
     // Assert
     expect(eks.calls).toEqual([]);
@@ -74,7 +65,7 @@ describe('planGrant', () => {
     const { deps } = depsWith(eks);
 
     // Act
-    const plan = await planGrant(request({ cluster: 'described' }), deps);
+    const plan = await planGrant(makeRequestInput({ cluster: 'described' }), deps);
 
     // Assert
     expect(eks.calls).toEqual(['described']);
@@ -89,7 +80,7 @@ describe('planGrant', () => {
     const { deps } = depsWith(new FakeEksIssuers());
 
     // Act
-    const plan = await planGrant(request(), deps);
+    const plan = await planGrant(makeRequestInput(), deps);
 
     // Assert
     expect(plan.role.name).toBe('irsa-dev.payments.invoice-exporter');
@@ -107,7 +98,7 @@ describe('planGrant', () => {
     const { deps, loads } = depsWith(eks);
 
     // Act
-    const error = await rejectionOf(planGrant(request({ cluster: 'staging' }), deps));
+    const error = await rejectionOf(planGrant(makeRequestInput({ cluster: 'staging' }), deps));
 
     // Assert
     expect(error).toBeInstanceOf(NotFoundError);
@@ -124,7 +115,7 @@ describe('planGrant', () => {
     const { deps } = depsWith(new FakeEksIssuers());
 
     // Act
-    const error = await rejectionOf(planGrant(request({ cluster: 'Dev' }), deps));
+    const error = await rejectionOf(planGrant(makeRequestInput({ cluster: 'Dev' }), deps));
 
     // Assert
     expect(error).toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
@@ -136,7 +127,7 @@ describe('planGrant', () => {
     const { deps } = depsWith(eks);
 
     // Act
-    const error = await rejectionOf(planGrant(request({ cluster: 'described', namespace: 'Payments', grants: [] }), deps));
+    const error = await rejectionOf(planGrant(makeRequestInput({ cluster: 'described', namespace: 'Payments', grants: [] }), deps));
 
     // Assert
     expect(error).toBeInstanceOf(ValidationError);
@@ -158,7 +149,7 @@ describe('planGrant', () => {
 
     // Act
     const error = await rejectionOf(
-      planGrant(request({ grants: [{ type: 'managed-policy', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] }), deps),
+      planGrant(makeRequestInput({ grants: [{ type: 'managed-policy', arn: 'arn:aws:iam::aws:policy/AdministratorAccess' }] }), deps),
     );
 
     // Assert
@@ -171,7 +162,10 @@ describe('planGrant', () => {
 
     // Act
     const error = await rejectionOf(
-      planGrant(request({ grants: [{ type: 'managed-policy', arn: 'arn:aws-cn:iam::aws:policy/AmazonSQSReadOnlyAccess' }] }), deps),
+      planGrant(
+        makeRequestInput({ grants: [{ type: 'managed-policy', arn: 'arn:aws-cn:iam::aws:policy/AmazonSQSReadOnlyAccess' }] }),
+        deps,
+      ),
     );
 
     // Assert
@@ -183,7 +177,9 @@ describe('planGrant', () => {
     const { deps } = depsWith(new FakeEksIssuers());
 
     // Act
-    const error = await rejectionOf(planGrant(request({ serviceAccount: 'job-runner-1', serviceAccountPattern: 'job-runner-*' }), deps));
+    const error = await rejectionOf(
+      planGrant(makeRequestInput({ serviceAccount: 'job-runner-1', serviceAccountPattern: 'job-runner-*' }), deps),
+    );
 
     // Assert
     expect(error).toMatchObject({ code: 'SUBJECT_PATTERNS_NOT_ALLOWED' });
@@ -194,7 +190,7 @@ describe('planGrant', () => {
     const { deps } = depsWith(new FakeEksIssuers());
 
     // Act
-    const error = await rejectionOf(planGrant(request({ mechanism: 'pod-identity' }), deps));
+    const error = await rejectionOf(planGrant(makeRequestInput({ mechanism: 'pod-identity' }), deps));
 
     // Assert
     expect(error).toMatchObject({ code: 'MECHANISM_NOT_SUPPORTED' });
@@ -206,7 +202,7 @@ describe('planGrant', () => {
     const { deps } = depsWith(new FakeEksIssuers(() => Promise.reject(outage)));
 
     // Act
-    const error = await rejectionOf(planGrant(request({ cluster: 'described' }), deps));
+    const error = await rejectionOf(planGrant(makeRequestInput({ cluster: 'described' }), deps));
 
     // Assert
     expect(error).toBe(outage);
