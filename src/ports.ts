@@ -1,4 +1,5 @@
 import type { ClusterConfig } from './domain/brokerConfig';
+import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
 import type { SlackMessage } from './domain/slackMessages';
@@ -117,8 +118,8 @@ export interface IamGateway {
   deleteRole(roleName: string): Promise<void>;
 }
 
-/** Starts provisioning of an approved request (by id) without waiting for it. */
-export type ProvisioningQueue = JobQueue<string>;
+/** Starts provisioning of an approved request without waiting for it. */
+export type ProvisioningQueue = JobQueue<ProvisionJob>;
 
 /** How to reach a cluster's API server. */
 export interface ClusterConnection {

@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import { SlackNotifier } from '../adapters/slack/slackNotifier';
 import { BrokerError } from '../domain/errors';
-import { AccessRequestRecordSchema } from '../domain/requestLifecycle';
+import type { SlackJob } from '../domain/jobs';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import { decidedMessage, planSummary, SlackAction, statusLine, submittedReply, type SlackMessage } from '../domain/slackMessages';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
@@ -9,21 +8,6 @@ import { getAccessRequest } from './getAccessRequest';
 import { identifySlackUser } from './slackIdentity';
 import type { SlackDeps } from './slackDeps';
 import { submitAccessRequest } from './submitAccessRequest';
-
-/** Work Slack handed over and must not wait for. */
-export const SlackJobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('command'), text: z.string(), userId: z.string(), channelId: z.string() }),
-  z.object({
-    kind: z.literal('decision'),
-    action: z.enum([SlackAction.Approve, SlackAction.Reject]),
-    requestId: z.string(),
-    userId: z.string(),
-    channelId: z.string(),
-    messageTs: z.string(),
-  }),
-  z.object({ kind: z.literal('notify'), record: AccessRequestRecordSchema, isNew: z.boolean() }),
-]);
-export type SlackJob = z.infer<typeof SlackJobSchema>;
 
 const failureMessage = (error: unknown): SlackMessage => ({
   text: error instanceof BrokerError ? `${error.code}: ${error.message}` : 'Something went wrong; the broker logs say what.',
@@ -64,7 +48,9 @@ async function runDecision(job: Extract<SlackJob, { kind: 'decision' }>, deps: S
  */
 export async function runSlackJob(job: SlackJob, deps: SlackDeps): Promise<void> {
   if (job.kind === 'notify') {
-    await new SlackNotifier(deps.slack, deps.config).requestStored(job.record, job.isNew);
+    // The job names the request; what it says now is read here, not carried in the event.
+    const record = await deps.store.get(job.requestId);
+    if (record) await new SlackNotifier(deps.slack, deps.config).tell(record, job);
     return;
   }
   try {

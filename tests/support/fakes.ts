@@ -398,7 +398,7 @@ export function makeFakeProvisioningDeps(
     ids: new SequentialIds(),
     issuers: { getIssuerUrl: async (cluster) => cluster.oidcIssuer ?? (await clusters.describeCluster(cluster)).issuerUrl },
     serviceAccountTemplate,
-    queue: { enqueue: async (id: string) => void queued.push(id) },
+    queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam,
     clusters,
     knownOidcProviders: new Map(),

@@ -124,7 +124,7 @@ export function provisioningDeps(
     issuers: clusters,
     clusters,
     serviceAccountTemplate: kubeTemplates.serviceAccount,
-    queue: { enqueue: async (id: string) => void queued.push(id) },
+    queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {
