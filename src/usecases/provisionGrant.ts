@@ -16,12 +16,12 @@ import {
   workloadGrantOf,
   WorkloadGrantStatus,
   workloadKeyOf,
-  type WorkloadGrant,
 } from '../domain/workload';
 import type { ClusterConnection, LivePolicy } from '../ports';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
 import { WorkloadLease } from './workloadLease';
+import { grantsHoldingObjects } from './workloadState';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 const HOUR_MS = 3_600_000;
@@ -244,33 +244,6 @@ async function leaseWorkloadFor(record: AccessRequestRecord, deps: ProvisioningD
   });
   if (!lease) throw new ConflictError('WORKLOAD_MISSING', `workload ${cluster}/${namespace}/${serviceAccount} could not be created`);
   return lease;
-}
-
-/** Grants of a workload that may hold IAM objects, read from the requests themselves. */
-export async function grantsHoldingObjects(
-  workload: { cluster: string; namespace: string; serviceAccount: string },
-  exceptId: string,
-  deps: Pick<ProvisioningDeps, 'store'>,
-): Promise<WorkloadGrant[]> {
-  const grants: WorkloadGrant[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({ cluster: workload.cluster, namespace: workload.namespace }, { limit: 100, cursor });
-    for (const record of page.items) {
-      if (record.id === exceptId || record.request.serviceAccount !== workload.serviceAccount || !record.provisioning) continue;
-      const status =
-        record.status === RequestStatus.Active
-          ? WorkloadGrantStatus.Active
-          : record.status === RequestStatus.Provisioning
-            ? WorkloadGrantStatus.Provisioning
-            : record.status === RequestStatus.Failed
-              ? WorkloadGrantStatus.Failed
-              : undefined;
-      if (status) grants.push(workloadGrantOf(record.id, record.plan, status));
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  return grants;
 }
 
 /**
