@@ -178,9 +178,22 @@ export function wantedAttachments(plan: GrantPlan): string[] {
   return attachmentsOf([{ policyArn: plan.permissionPolicy?.arn, managedPolicyArns: plan.managedPolicyArns }]);
 }
 
-async function ensureAttachments(plan: GrantPlan, roleIsNew: boolean, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
-  // A role created in this run has no attachments: skip the read.
-  const attached = roleIsNew ? [] : await deps.iam.listAttachedPolicyArns(plan.role.name);
+/**
+ * Attaches what the grant needs and the role lacks. Which attachments the role has is known without a
+ * read for a role created in this run (none) and for a role other grants hold (theirs, plus what this
+ * grant's earlier attempts attached; AttachRolePolicy is idempotent, so a stale guess costs one call).
+ */
+async function ensureAttachments(
+  plan: GrantPlan,
+  known: { roleIsNew: boolean; heldByOthers?: string[] },
+  journal: GrantJournal,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const attached = known.roleIsNew
+    ? []
+    : known.heldByOthers
+      ? [...known.heldByOthers, ...(journal.progress.attached ?? [])]
+      : await deps.iam.listAttachedPolicyArns(plan.role.name);
   for (const arn of wantedAttachments(plan)) {
     if (attached.includes(arn)) continue;
     await retryWhileNotVisible(() => deps.iam.attachPolicy(plan.role.name, arn));
@@ -295,7 +308,10 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     await ensurePolicy(plan, journal, deps);
     const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);
     const roleIsNew = await ensureRole(plan, roleExpected, journal, deps);
-    await ensureAttachments(plan, roleIsNew, journal, deps);
+    const heldByOthers = roleExpected
+      ? attachmentsOf(otherGrants(lease.current, id).filter((grant) => grant.status === WorkloadGrantStatus.Active))
+      : undefined;
+    await ensureAttachments(plan, { roleIsNew, heldByOthers }, journal, deps);
     await ensureServiceAccount(journal, lease, deps);
     await lease.release((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Active)));
   } catch (error) {
