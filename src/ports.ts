@@ -156,16 +156,36 @@ export interface ApplyOptions {
   /** The request asked to take over an existing ServiceAccount, and config allows it. */
   adopt: boolean;
   createNamespace: boolean;
+  /**
+   * Grant ids the broker recorded as having applied this ServiceAccount (the workload's binding, and
+   * the grant applying now, for a retry after an apply whose record was lost). An existing account
+   * whose request-id annotation names none of them is not the broker's, whatever its labels say.
+   */
+  ownerIds: string[];
 }
 
-/** What applying found: a new ServiceAccount, one taken over, or the same one again. */
-export type ApplyOutcome = 'created' | 'adopted' | 'updated' | 'unchanged';
+/** Label and annotation values a ServiceAccount had before the broker set them (null: absent). */
+export interface MetadataBefore {
+  labels: Record<string, string | null>;
+  annotations: Record<string, string | null>;
+}
+
+/** What applying found: a new ServiceAccount, one taken over (with what it had before), or the broker's own again. */
+export type ApplyOutcome = { outcome: 'created' | 'updated' | 'unchanged' } | { outcome: 'adopted'; before: MetadataBefore };
+
+/** How the broker holds a ServiceAccount it is about to let go of. */
+export interface ReleaseOptions {
+  ownerIds: string[];
+  /** Created by the broker: deleted. Adopted: what the broker set is put back as it was. */
+  ownership: 'created' | 'adopted';
+  before?: MetadataBefore;
+}
 
 /** Puts ServiceAccounts into clusters and takes them out again. */
 export interface ServiceAccountApplier {
   apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
-  /** Deletes a ServiceAccount the broker created; strips the broker's annotation and label from an adopted one. */
-  remove(cluster: ClusterConnection, namespace: string, name: string, createdByBroker: boolean): Promise<'deleted' | 'released' | 'absent'>;
+  /** Deletes a ServiceAccount the broker created; restores an adopted one; leaves alone one it cannot prove is its own. */
+  remove(cluster: ClusterConnection, namespace: string, name: string, options: ReleaseOptions): Promise<'deleted' | 'released' | 'absent'>;
 }
 
 /** Slack's Web API, as much of it as the broker uses. */

@@ -225,20 +225,25 @@ async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease,
   if (request.delivery !== Delivery.Apply) return;
   if (lease.current.binding && lease.current.binding.appliedBy !== journal.current.id) return;
   const applier = await deps.serviceAccounts();
-  const outcome = await applier.apply(await clusterConnection(plan, deps), plan.serviceAccount.manifest, {
+  const applied = await applier.apply(await clusterConnection(plan, deps), plan.serviceAccount.manifest, {
     adopt: request.adoptExistingServiceAccount && deps.config.delivery.allowAdoption,
     createNamespace: deps.config.delivery.createNamespaces,
+    ownerIds: [journal.current.id],
   });
-  const ownership = journal.progress.serviceAccount ?? (outcome === 'adopted' ? 'adopted' : 'created');
-  if (outcome === 'unchanged' && journal.progress.serviceAccount) return;
+  const ownership = journal.progress.serviceAccount ?? (applied.outcome === 'adopted' ? 'adopted' : 'created');
+  if (applied.outcome === 'unchanged' && journal.progress.serviceAccount && lease.current.binding) return;
   await journal.change(
-    `ServiceAccount ${request.namespace}/${request.serviceAccount} ${outcome}`,
+    `ServiceAccount ${request.namespace}/${request.serviceAccount} ${applied.outcome}`,
     { serviceAccount: ownership },
     AuditEventType.KubernetesChange,
   );
   await lease.save((workload) => ({
     ...workload,
-    binding: { ownership: ownership === 'adopted' ? 'adopted' : 'created', appliedBy: journal.current.id },
+    binding: {
+      ownership: ownership === 'adopted' ? 'adopted' : 'created',
+      appliedBy: journal.current.id,
+      ...(applied.outcome === 'adopted' ? { before: applied.before } : workload.binding?.before ? { before: workload.binding.before } : {}),
+    },
   }));
 }
 
