@@ -111,6 +111,8 @@ function fitsCondition(condition: AutoApprovalCondition, request: AccessRequest,
 
 /** The index of the first auto-approval condition the whole request fits, or undefined. */
 export function findAutoApproval(rule: ApprovalRule, request: AccessRequest, durationHours: number): number | undefined {
+  // A person must look at whatever widens the trust (a pattern) or takes over an account someone else made.
+  if (request.serviceAccountPattern !== undefined || request.adoptExistingServiceAccount) return undefined;
   const index = rule.autoApprove.findIndex((condition) => fitsCondition(condition, request, durationHours));
   return index >= 0 ? index : undefined;
 }

@@ -78,7 +78,12 @@ export interface GrantPlanInput {
   requestId?: string;
 }
 
-function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig, config: BrokerConfig): void {
+/**
+ * Whether config allows what the request asks for: the mechanism, patterns, delivery, adoption and
+ * each managed policy (allow-list, account, partition). Checked at plan and submit, and again at
+ * approval and provisioning, so a grant config no longer allows is never created.
+ */
+export function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig, config: BrokerConfig): void {
   if (request.mechanism !== Mechanism.Irsa) {
     throw new ValidationError('MECHANISM_NOT_SUPPORTED', `mechanism "${request.mechanism}" is reserved and not supported yet; use "irsa"`);
   }

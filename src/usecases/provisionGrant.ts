@@ -3,7 +3,7 @@ import { Delivery } from '../domain/accessRequest';
 import { issuerHostPath } from '../domain/arns';
 import { findCluster } from '../domain/brokerConfig';
 import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
-import type { GrantPlan } from '../domain/grantPlan';
+import { assertRequestFitsConfig, type GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, assertOwnedByWorkload, sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
@@ -297,6 +297,10 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
   const { plan } = journal.current;
   let lease: WorkloadLease | undefined;
   try {
+    const configured = findCluster(deps.config, plan.cluster.name);
+    if (!configured) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${plan.cluster.name} is no longer configured`);
+    // Config may have changed since approval (a policy taken off the allow-list): nothing is created that it no longer allows.
+    assertRequestFitsConfig(journal.current.request, configured, deps.config);
     lease = await leaseWorkloadFor(journal.current, deps);
     assertSameTrust(lease.current.subject, plan, lease.current.key);
     await lease.save((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Provisioning)));

@@ -392,6 +392,21 @@ describe('provisionGrant', () => {
     expect(deps.iam.policies.get(policy.arn)?.versions).toHaveLength(1);
   });
 
+  it('fails with MANAGED_POLICY_NOT_ALLOWED, before any write, when config took the policy off the allow-list after approval', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id } = await approvedGrant(deps, { grants: [{ type: 'managed-policy', arn: SQS_READ_ONLY }] });
+    const withoutIt = { ...deps, config: { ...deps.config, allowedManagedPolicyArns: [] } };
+
+    // Act
+    const failed = await provisionGrant(id, withoutIt);
+
+    // Assert
+    expect(failed.status).toBe(RequestStatus.Failed);
+    expect(failed.provisioning?.lastError?.code).toBe('MANAGED_POLICY_NOT_ALLOWED');
+    expect(deps.iam.writes()).toEqual([]);
+  });
+
   it('fails with CLUSTER_ISSUER_CHANGED, before any IAM call, when the cluster has a new issuer', async () => {
     // Arrange
     const clusters = new FakeClusterDirectory({ dev: 'https://oidc.eks.eu-west-1.amazonaws.com/id/NEWISSUER0000000000000000EXAMPLE' });
