@@ -1,3 +1,4 @@
+import { approveAccessRequest } from '../../../src/usecases/decideAccessRequest';
 import type { AccessRequestInput } from '../../../src/domain/accessRequest';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors';
 import { makeTrustPolicy } from '../../../src/domain/makeTrustPolicy';
@@ -5,7 +6,7 @@ import type { PolicyDocument } from '../../../src/domain/policyDocument';
 import { GrantMode, RequestStatus, type AccessRequestRecord } from '../../../src/domain/requestLifecycle';
 import { provisionGrant } from '../../../src/usecases/provisionGrant';
 import { submitAccessRequest } from '../../../src/usecases/submitAccessRequest';
-import { alice, makeRequestInput, makeRule } from '../../support/accessRequestRecord';
+import { alice, bob, makeRequestInput, makeRule } from '../../support/accessRequestRecord';
 import { makeTestConfig } from '../../support/brokerConfig';
 import { FakeClusterDirectory, InMemoryAccessRequestStore, makeFakeProvisioningDeps, type FakeProvisioningDeps } from '../../support/fakes';
 
@@ -526,5 +527,21 @@ describe('provisionGrant', () => {
 
     // Assert
     await expect(outcome).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('approveAccessRequest', () => {
+  it('refuses, with 422 MANAGED_POLICY_NOT_ALLOWED, an approval of a grant config took off the allow-list after submit', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(makeTestConfig({ approvalRules: [makeRule()], provisioning: { enabled: true } }));
+    const { id } = await submitAccessRequest(makeRequestInput({ grants: [{ type: 'managed-policy', arn: SQS_READ_ONLY }] }), alice, deps);
+    const withoutIt = { ...deps, config: { ...deps.config, allowedManagedPolicyArns: [] } };
+
+    // Act
+    const refused = approveAccessRequest(id, bob, 'ok', withoutIt);
+
+    // Assert
+    await expect(refused).rejects.toMatchObject({ code: 'MANAGED_POLICY_NOT_ALLOWED', kind: 'invalid' });
+    expect((await deps.store.get(id))?.status).toBe(RequestStatus.Pending);
   });
 });
