@@ -2,8 +2,17 @@ import { SlackNotifier } from '../adapters/slack/slackNotifier';
 import { BrokerError } from '../domain/errors';
 import type { SlackJob } from '../domain/jobs';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
-import { decidedMessage, planSummary, SlackAction, statusLine, submittedReply, type SlackMessage } from '../domain/slackMessages';
+import {
+  decidedMessage,
+  extensionReply,
+  planSummary,
+  SlackAction,
+  statusLine,
+  submittedReply,
+  type SlackMessage,
+} from '../domain/slackMessages';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
+import { extendAccessRequest } from './extendAccessRequest';
 import { getAccessRequest } from './getAccessRequest';
 import { identifySlackUser } from './slackIdentity';
 import type { SlackDeps } from './slackDeps';
@@ -19,6 +28,8 @@ async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: Sla
   switch (command.kind) {
     case 'request':
       return submittedReply(await submitAccessRequest(command.body, caller, deps));
+    case 'extend':
+      return extensionReply(await extendAccessRequest(command.id, command.body, caller, deps));
     case 'status': {
       const record = await getAccessRequest(command.id, deps);
       return { text: `${statusLine(record)}\n${planSummary(record)}` };
