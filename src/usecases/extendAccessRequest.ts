@@ -9,7 +9,7 @@ import { changeAccessRequest } from './changeAccessRequest';
  * Asks for more time on an active grant. Granted at once when the rule's auto-approval covers it;
  * otherwise it waits for approvers, who decide with the usual approve and reject.
  */
-export function extendAccessRequest(
+export async function extendAccessRequest(
   id: string,
   body: unknown,
   caller: CallerIdentity,
