@@ -212,6 +212,8 @@ describe('extending an active grant', () => {
   /** Whether an expiry is `hours` from now, give or take the test's own run time. */
   const isHoursFromNow = (expiresAt: string, hours: number) => Math.abs(Date.parse(expiresAt) - (Date.now() + hours * HOUR_MS)) < 60_000;
 
+  const extend = (caller: Caller, id: string, body: Record<string, unknown>) => call('extendAccessRequest', { caller, id, body });
+
   async function activeGrant(body: unknown = paymentsRequest({ durationHours: 24 })) {
     const { id, status } = (await submit(people.alice, body)).body;
     if (status === 'pending') await call('approveAccessRequest', { caller: people.bob, id });
@@ -222,11 +224,7 @@ describe('extending an active grant', () => {
     const grant = await activeGrant(publicRead);
     expect(grant.status).toBe('active');
 
-    const extended = await call('extendAccessRequest', {
-      caller: people.alice,
-      id: grant.id,
-      body: { durationHours: 168, justification: 'docs sync all week' },
-    });
+    const extended = await extend(people.alice, grant.id, { durationHours: 168, justification: 'docs sync all week' });
 
     expect(extended.status).toBe(200);
     expect(extended.body).toMatchObject({ status: 'active', version: grant.version + 1 });
@@ -237,11 +235,7 @@ describe('extending an active grant', () => {
 
   it('waits for an approver otherwise; approve moves the expiry, and refuses the requester and a second extension', async () => {
     const grant = await activeGrant();
-    const asked = await call('extendAccessRequest', {
-      caller: people.alice,
-      id: grant.id,
-      body: { durationHours: 48, justification: 'backfill' },
-    });
+    const asked = await extend(people.alice, grant.id, { durationHours: 48, justification: 'backfill' });
     expect(asked.status).toBe(200);
     expect(asked.body).toMatchObject({
       status: 'active',
@@ -249,11 +243,7 @@ describe('extending an active grant', () => {
       extension: { durationHours: 48, justification: 'backfill', requestedBy: { subject: 'alice' }, approvals: [] },
     });
 
-    const again = await call('extendAccessRequest', {
-      caller: people.carol,
-      id: grant.id,
-      body: { durationHours: 96, justification: 'x' },
-    });
+    const again = await extend(people.carol, grant.id, { durationHours: 96, justification: 'x' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('EXTENSION_PENDING');
     const self = await call('approveAccessRequest', { caller: people.alice, id: grant.id });
@@ -268,7 +258,7 @@ describe('extending an active grant', () => {
 
   it('keeps the grant as it was when an approver rejects the extension', async () => {
     const grant = await activeGrant();
-    await call('extendAccessRequest', { caller: people.carol, id: grant.id, body: { durationHours: 48, justification: 'backfill' } });
+    await extend(people.carol, grant.id, { durationHours: 48, justification: 'backfill' });
     // carol asked for it, so carol may not decide on it, although she approves payments requests.
     expect((await call('rejectAccessRequest', { caller: people.carol, id: grant.id, body: { comment: 'no' } })).body.error.code).toBe(
       'SELF_APPROVAL',
@@ -284,30 +274,18 @@ describe('extending an active grant', () => {
 
   it('answers 409 naming the state for a request that is not active, 403 to a stranger and 422 past the rule maximum', async () => {
     const { id: pendingId } = (await submit()).body;
-    const pending = await call('extendAccessRequest', {
-      caller: people.alice,
-      id: pendingId,
-      body: { durationHours: 48, justification: 'x' },
-    });
+    const pending = await extend(people.alice, pendingId, { durationHours: 48, justification: 'x' });
     expect(pending.status).toBe(409);
     expect(pending.body.error).toMatchObject({ code: 'GRANT_NOT_ACTIVE', details: { current: 'pending' } });
 
     const grant = await activeGrant();
-    const stranger = await call('extendAccessRequest', {
-      caller: people.mallory,
-      id: grant.id,
-      body: { durationHours: 48, justification: 'x' },
-    });
+    const stranger = await extend(people.mallory, grant.id, { durationHours: 48, justification: 'x' });
     expect(stranger.status).toBe(403);
     expect(stranger.body.error.code).toBe('NOT_ALLOWED_TO_EXTEND');
-    const tooLong = await call('extendAccessRequest', {
-      caller: people.alice,
-      id: grant.id,
-      body: { durationHours: 1000, justification: 'x' },
-    });
+    const tooLong = await extend(people.alice, grant.id, { durationHours: 1000, justification: 'x' });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error).toMatchObject({ code: 'DURATION_EXCEEDS_MAXIMUM', details: { limit: 720, actual: 1000 } });
-    const noReason = await call('extendAccessRequest', { caller: people.alice, id: grant.id, body: { durationHours: 48 } });
+    const noReason = await extend(people.alice, grant.id, { durationHours: 48 });
     expect(noReason.status).toBe(422);
   });
 });
