@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
+import { DynamoWorkloadStore } from '../../src/adapters/aws/dynamoWorkloadStore';
 import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
 import { SdkIamGateway } from '../../src/adapters/aws/iamGateway';
 import { parseBrokerConfig } from '../../src/config';
@@ -113,12 +114,11 @@ export function provisioningDeps(
   const config = { ...parseBrokerConfig(text, 'broker.provisioning.yaml'), ...overrides } as ProvisioningDeps['config'];
   const clusters = new EksClusterDirectory((region) => withCallLog(new EKSClient({ endpoint: motoEndpoint, region, credentials }), eksLog));
   const queued: string[] = [];
+  const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {
     config,
-    store: new DynamoAccessRequestStore(
-      new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-      'irsa-broker-test',
-    ),
+    store: new DynamoAccessRequestStore(dynamoClient, 'irsa-broker-test'),
+    workloads: new DynamoWorkloadStore(dynamoClient, 'irsa-broker-test'),
     clock: { now: () => new Date() },
     ids: { newId: () => `00000000-0000-4000-8000-${String(++requestCounter).padStart(12, '0')}` },
     issuers: clusters,

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../domain/errors';
+import { decodeCursor, encodeCursor } from './dynamoCursor';
 import type { AccessRequestRecord } from '../../domain/requestLifecycle';
 import type { AccessRequestFilter, AccessRequestStore, Page } from '../../ports';
 
@@ -16,10 +16,6 @@ export const AccessRequestIndex = {
 type IndexName = (typeof AccessRequestIndex)[keyof typeof AccessRequestIndex]['name'];
 const SORT_KEY = 'createdKey';
 const ENTITY = 'access-request';
-
-const CursorSchema = z
-  .object({ index: z.string(), filter: z.string(), key: z.record(z.string(), z.union([z.string(), z.number()])) })
-  .strict();
 
 interface Item {
   pk: string;
@@ -82,23 +78,6 @@ function residualFilter(
     ExpressionAttributeNames: Object.fromEntries(remaining.map(([attribute]) => [`#${attribute}`, attribute])),
     ExpressionAttributeValues: Object.fromEntries(remaining.map(([attribute, value]) => [`:${attribute}`, value])),
   };
-}
-
-function encodeCursor(cursor: z.infer<typeof CursorSchema>): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string, index: string, filter: string): Record<string, string | number> {
-  let parsed: z.infer<typeof CursorSchema>;
-  try {
-    parsed = CursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch (error) {
-    throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued', { cause: error });
-  }
-  if (parsed.index !== index || parsed.filter !== filter) {
-    throw new MalformedRequestError('INVALID_CURSOR', 'the cursor belongs to a list with other filters');
-  }
-  return parsed.key;
 }
 
 /** Access requests in one DynamoDB table, each a single item whose `version` guards every write. */

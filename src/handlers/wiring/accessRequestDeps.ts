@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClusterIssuerSource } from '../../adapters/clusterIssuers';
 import { DynamoAccessRequestStore } from '../../adapters/aws/dynamoAccessRequestStore';
+import { DynamoWorkloadStore } from '../../adapters/aws/dynamoWorkloadStore';
 import { LambdaAsyncQueue } from '../../adapters/aws/lambdaAsyncQueue';
 import { NotifyingStore } from '../../adapters/notifyingStore';
 import { QueuedNotifier } from '../../adapters/queuedNotifier';
@@ -59,6 +60,7 @@ export function accessRequestDeps(): AccessRequestDeps {
   deps = {
     config,
     store: requestStore(),
+    workloads: new DynamoWorkloadStore(dynamoClient(), tableName()),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
     // The EKS client is loaded only if a configured cluster has no issuer.
