@@ -16,6 +16,8 @@ export interface AccessRequestFilter {
   status?: RequestStatus;
   cluster?: string;
   namespace?: string;
+  /** Only with cluster and namespace: one workload's requests. */
+  serviceAccount?: string;
   requester?: string;
 }
 

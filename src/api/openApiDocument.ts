@@ -58,6 +58,15 @@ function componentSchemas(): Record<string, unknown> {
 }
 
 const json = (id: string, description: string) => ({ description, content: { 'application/json': { schema: componentRef(id) } } });
+/** A page of a list: its items and, unless it is the last, an opaque cursor. */
+const pageOf = (id: string) => ({
+  description: 'A page.',
+  content: {
+    'application/json': {
+      schema: { type: 'object', properties: { items: { type: 'array', items: componentRef(id) }, nextCursor: { type: 'string' } } },
+    },
+  },
+});
 const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const authenticated = [{ portalJwt: [] }, { sigv4: [] }];
 const authErrors = { '401': errorResponse('No caller identity.'), '404': errorResponse('No such access request.') };
@@ -114,17 +123,7 @@ const accessRequestPaths = {
         { name: 'cursor', in: 'query', schema: { type: 'string' } },
       ],
       responses: {
-        '200': {
-          description: 'A page.',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: { items: { type: 'array', items: componentRef('AccessRequestView') }, nextCursor: { type: 'string' } },
-              },
-            },
-          },
-        },
+        '200': pageOf('AccessRequestView'),
         '400': errorResponse('A cursor this API did not issue, or one from a list with other filters.'),
         '401': errorResponse('No caller identity.'),
         '422': errorResponse('Invalid filter.'),
@@ -236,17 +235,7 @@ const workloadPaths = {
         { name: 'cursor', in: 'query', schema: { type: 'string' } },
       ],
       responses: {
-        '200': {
-          description: 'A page.',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: { items: { type: 'array', items: componentRef('WorkloadSummary') }, nextCursor: { type: 'string' } },
-              },
-            },
-          },
-        },
+        '200': pageOf('WorkloadSummary'),
         '400': errorResponse('A cursor this API did not issue, or one from a list with other filters.'),
         '401': errorResponse('No caller identity.'),
         '422': errorResponse('Invalid filter.'),

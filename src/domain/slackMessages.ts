@@ -1,4 +1,5 @@
 import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from './requestLifecycle';
+import { otherGrants, type WorkloadRecord } from './workload';
 
 /** Block Kit messages, as plain data: the Slack adapter only sends them. */
 export interface SlackMessage {
@@ -30,9 +31,23 @@ export function planSummary(record: AccessRequestRecord): string {
 }
 
 /** The reply to the requester right after submitting. */
-export function submittedReply(record: AccessRequestRecord): SlackMessage {
+export function submittedReply(record: AccessRequestRecord, workload?: WorkloadRecord): SlackMessage {
   const text = `Request \`${record.id}\` is ${record.status}.`;
-  return { text, blocks: [section(text), section(planSummary(record))] };
+  const others = workload ? otherGrants(workload, record.id) : [];
+  const note = others.length
+    ? [
+        section(
+          `This ServiceAccount already has ${others.length} grant(s) on role \`${workload!.roleArn}\`; this request adds to them and changes none of theirs.`,
+        ),
+      ]
+    : [];
+  return { text, blocks: [section(text), section(planSummary(record)), ...note] };
+}
+
+/** The grants of a request's workload, one line each, for `/irsa status`. */
+export function workloadLines(workload: WorkloadRecord): string {
+  const grants = workload.grants.map((grant) => `• \`${grant.requestId}\` ${grant.status}`).join('\n');
+  return `Workload ${workload.key} — role \`${workload.roleArn}\`, ${workload.grants.length} grant(s):\n${grants}`;
 }
 
 /** Approve and Reject, each carrying the request id: a click runs the same use cases as the REST routes. */

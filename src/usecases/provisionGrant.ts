@@ -12,6 +12,7 @@ import {
   assertSameTrust,
   attachmentsOf,
   newWorkload,
+  otherGrants,
   withGrant,
   workloadGrantOf,
   WorkloadGrantStatus,
@@ -126,30 +127,38 @@ const roleDescription = (journal: GrantJournal) => {
   return `irsa-broker workload ${workloadKeyOf(cluster, namespace, serviceAccount)}`;
 };
 
-/** Returns whether the role was created just now (so it has no attachments yet). */
-async function ensureRole(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<boolean> {
+/**
+ * Returns whether the role was created just now (so it has no attachments yet). `roleExpected`: the
+ * workload has other grants, so the role exists — read it instead of trying to create it.
+ */
+async function ensureRole(plan: GrantPlan, roleExpected: boolean, journal: GrantJournal, deps: ProvisioningDeps): Promise<boolean> {
   const { role } = plan;
-  if (!journal.progress.roleCreated) {
+  const known = roleExpected || journal.progress.roleCreated === true;
+  if (!known) {
     const outcome = await deps.iam.createRole({ ...role, description: roleDescription(journal) });
     if (outcome === 'created') {
       await journal.change(`CreateRole ${role.arn}`, { roleCreated: true });
       return true;
     }
   }
-  const live = await retryWhileNotVisible(async () => {
-    const found = await deps.iam.findRole(role.name);
-    if (!found) throw new DependencyUnavailableError('IAM_NO_SUCH_ENTITY', `role ${role.name} is not visible`);
-    return found;
-  }).catch(async (error: unknown) => {
-    if (error instanceof BrokerError && error.code === 'IAM_NO_SUCH_ENTITY' && journal.progress.roleCreated) {
-      // Deleted behind the broker's back since it was created: make it again.
-      await deps.iam.createRole({ ...role, description: roleDescription(journal) });
-      await journal.change(`CreateRole ${role.arn} (it had disappeared)`);
-      return undefined;
-    }
-    throw error;
-  });
-  if (!live) return true;
+  // A role another grant made long ago is visible; one created a moment ago (or found just now under
+  // its name) may not be yet.
+  const live = roleExpected
+    ? await deps.iam.findRole(role.name)
+    : await retryWhileNotVisible(async () => {
+        const found = await deps.iam.findRole(role.name);
+        if (!found) throw new DependencyUnavailableError('IAM_NO_SUCH_ENTITY', `role ${role.name} is not visible`);
+        return found;
+      }).catch((error: unknown) => {
+        if (error instanceof BrokerError && error.code === 'IAM_NO_SUCH_ENTITY' && known) return undefined;
+        throw error;
+      });
+  if (!live) {
+    // The workload's role was deleted behind the broker's back: make it again (the reconciler reports it too).
+    await deps.iam.createRole({ ...role, description: roleDescription(journal) });
+    await journal.change(`CreateRole ${role.arn} (it had disappeared)`, { roleCreated: true });
+    return true;
+  }
   assertOwnedByWorkload(role.name, live.tags, journal.current.request);
   if (!sameDocument(live.trustPolicy, role.trustPolicy)) {
     await deps.iam.updateTrustPolicy(role.name, role.trustPolicy);
@@ -169,9 +178,22 @@ export function wantedAttachments(plan: GrantPlan): string[] {
   return attachmentsOf([{ policyArn: plan.permissionPolicy?.arn, managedPolicyArns: plan.managedPolicyArns }]);
 }
 
-async function ensureAttachments(plan: GrantPlan, roleIsNew: boolean, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
-  // A role created in this run has no attachments: skip the read.
-  const attached = roleIsNew ? [] : await deps.iam.listAttachedPolicyArns(plan.role.name);
+/**
+ * Attaches what the grant needs and the role lacks. Which attachments the role has is known without a
+ * read for a role created in this run (none) and for a role other grants hold (theirs, plus what this
+ * grant's earlier attempts attached; AttachRolePolicy is idempotent, so a stale guess costs one call).
+ */
+async function ensureAttachments(
+  plan: GrantPlan,
+  known: { roleIsNew: boolean; heldByOthers?: string[] },
+  journal: GrantJournal,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const attached = known.roleIsNew
+    ? []
+    : known.heldByOthers
+      ? [...known.heldByOthers, ...(journal.progress.attached ?? [])]
+      : await deps.iam.listAttachedPolicyArns(plan.role.name);
   for (const arn of wantedAttachments(plan)) {
     if (attached.includes(arn)) continue;
     await retryWhileNotVisible(() => deps.iam.attachPolicy(plan.role.name, arn));
@@ -284,8 +306,12 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     }
     await ensureOidcProvider(plan, journal, deps);
     await ensurePolicy(plan, journal, deps);
-    const roleIsNew = await ensureRole(plan, journal, deps);
-    await ensureAttachments(plan, roleIsNew, journal, deps);
+    const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);
+    const roleIsNew = await ensureRole(plan, roleExpected, journal, deps);
+    const heldByOthers = roleExpected
+      ? attachmentsOf(otherGrants(lease.current, id).filter((grant) => grant.status === WorkloadGrantStatus.Active))
+      : undefined;
+    await ensureAttachments(plan, { roleIsNew, heldByOthers }, journal, deps);
     await ensureServiceAccount(journal, lease, deps);
     await lease.release((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Active)));
   } catch (error) {

@@ -2,6 +2,7 @@ import { SlackNotifier } from '../adapters/slack/slackNotifier';
 import { BrokerError } from '../domain/errors';
 import type { SlackJob } from '../domain/jobs';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
+import type { AccessRequestRecord } from '../domain/requestLifecycle';
 import {
   decidedMessage,
   extensionReply,
@@ -9,8 +10,10 @@ import {
   SlackAction,
   statusLine,
   submittedReply,
+  workloadLines,
   type SlackMessage,
 } from '../domain/slackMessages';
+import { workloadKeyOf, type WorkloadRecord } from '../domain/workload';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
 import { extendAccessRequest } from './extendAccessRequest';
 import { getAccessRequest } from './getAccessRequest';
@@ -22,17 +25,26 @@ const failureMessage = (error: unknown): SlackMessage => ({
   text: error instanceof BrokerError ? `${error.code}: ${error.message}` : 'Something went wrong; the broker logs say what.',
 });
 
+/** The request's workload, when it has grants. */
+function workloadOf(record: AccessRequestRecord, deps: SlackDeps): Promise<WorkloadRecord | undefined> {
+  const { cluster, namespace, serviceAccount } = record.request;
+  return deps.workloads.get(workloadKeyOf(cluster, namespace, serviceAccount));
+}
+
 async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: SlackDeps): Promise<SlackMessage> {
   const caller = await identifySlackUser(job.userId, deps.config, deps.slack);
   const command = parseSlackCommand(job.text);
   switch (command.kind) {
-    case 'request':
-      return submittedReply(await submitAccessRequest(command.body, caller, deps));
+    case 'request': {
+      const record = await submitAccessRequest(command.body, caller, deps);
+      return submittedReply(record, await workloadOf(record, deps));
+    }
     case 'extend':
       return extensionReply(await extendAccessRequest(command.id, command.body, caller, deps));
     case 'status': {
       const record = await getAccessRequest(command.id, deps);
-      return { text: `${statusLine(record)}\n${planSummary(record)}` };
+      const workload = await workloadOf(record, deps);
+      return { text: `${statusLine(record)}\n${planSummary(record)}${workload ? `\n${workloadLines(workload)}` : ''}` };
     }
     case 'list': {
       const page = await deps.store.list({ requester: caller.subject }, { limit: 10 });

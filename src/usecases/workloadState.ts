@@ -6,12 +6,15 @@ import type { AccessRequestStore, WorkloadStore } from '../ports';
 
 type Workload = Pick<AccessRequest, 'cluster' | 'namespace' | 'serviceAccount'>;
 
-/** The requests of one workload, read through the store's namespace index. */
+/** The requests of one workload, read through the store's workload index. */
 async function* requestsOf(workload: Workload, store: AccessRequestStore): AsyncGenerator<AccessRequestRecord> {
   let cursor: string | undefined;
   do {
-    const page = await store.list({ cluster: workload.cluster, namespace: workload.namespace }, { limit: 100, cursor });
-    yield* page.items.filter((record) => record.request.serviceAccount === workload.serviceAccount);
+    const page = await store.list(
+      { cluster: workload.cluster, namespace: workload.namespace, serviceAccount: workload.serviceAccount },
+      { limit: 100, cursor },
+    );
+    yield* page.items;
     cursor = page.nextCursor;
   } while (cursor);
 }

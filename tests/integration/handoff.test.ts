@@ -75,6 +75,22 @@ describe('approval → provisioning hand-off through a stand-in of Lambda’s In
     const fetched = await call('getAccessRequest', { caller: developer, id });
     expect(fetched.body).toMatchObject({ status: 'active', grant: { mode: 'provisioned' } });
     await expectRoleInMoto(fetched.body.grant.roleArn, fetched.body.grant.policyArn);
+
+    const path = { cluster: 'harness', namespace: 'payments', serviceAccount: 'exporter' };
+    const workload = await call('getWorkload', { caller: developer, path });
+    expect(workload.status).toBe(200);
+    expect(workload.body).toMatchObject({ roleArn: fetched.body.grant.roleArn, grants: [{ requestId: id, status: 'active' }] });
+    const listed = await call('listWorkloads', { caller: developer, query: { cluster: 'harness', namespace: 'payments' } });
+    expect(listed.body.items.map((item: { key: string }) => item.key)).toContain('harness/payments/exporter');
+    const plan = await call('createPlan', { body: request('exporter') });
+    expect(plan.body.workload).toMatchObject({
+      exists: true,
+      grants: [{ requestId: id }],
+      usage: { attachedPolicies: { current: 1, used: 2, limit: 10 } },
+    });
+    expect((await call('getWorkload', { caller: developer, path: { ...path, serviceAccount: 'nobody' } })).body.error.code).toBe(
+      'WORKLOAD_NOT_FOUND',
+    );
   });
 
   it('hands /retry to the provisioning function the same way', async () => {

@@ -77,6 +77,8 @@ export interface CallOptions {
   caller?: Caller;
   body?: unknown;
   id?: string;
+  /** Path parameters other than `id`. */
+  path?: Record<string, string>;
   query?: Record<string, string>;
   headers?: Record<string, string>;
 }
@@ -95,7 +97,7 @@ export async function call(
     rawQueryString: '',
     headers: { 'content-type': 'application/json', ...options.headers },
     queryStringParameters: options.query,
-    pathParameters: options.id ? { id: options.id } : undefined,
+    pathParameters: options.id || options.path ? { ...options.path, ...(options.id ? { id: options.id } : {}) } : undefined,
     requestContext: { http: { method: 'POST' }, authorizer: claims ? { jwt: { claims, scopes: [] } } : undefined },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     isBase64Encoded: false,

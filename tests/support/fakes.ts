@@ -60,6 +60,7 @@ export class InMemoryAccessRequestStore implements AccessRequestStore {
           (filter.status === undefined || record.status === filter.status) &&
           (filter.cluster === undefined || record.request.cluster === filter.cluster) &&
           (filter.namespace === undefined || record.request.namespace === filter.namespace) &&
+          (filter.serviceAccount === undefined || record.request.serviceAccount === filter.serviceAccount) &&
           (filter.requester === undefined || record.requester.subject === filter.requester),
       )
       .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));

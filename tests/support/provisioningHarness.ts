@@ -31,6 +31,8 @@ export interface IamCallLog {
   writes: () => string[];
   /** Fail call number `at` (1-based): before it reaches IAM, or after IAM has done it (a lost reply). */
   failAt?: { at: number; when: 'before' | 'after' };
+  /** Runs after every call IAM answered, before the caller sees the answer: a check that must hold between calls. */
+  observe?: (command: string) => Promise<void>;
 }
 
 const isWrite = (command: string) => !/^(Get|List)/.test(command);
@@ -44,6 +46,7 @@ function withCallLog<Client extends IAMClient | EKSClient>(client: Client, log: 
       const fault = log.failAt?.at === log.calls.length ? log.failAt : undefined;
       if (fault?.when === 'before') throw Object.assign(new Error(`injected fault before ${name}`), { name: 'InjectedFault' });
       const result = await next(args);
+      await log.observe?.(name);
       if (fault?.when === 'after') throw Object.assign(new Error(`injected fault after ${name}`), { name: 'InjectedFault' });
       return result;
     },
