@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
+import { ExtensionRequestSchema } from '../domain/extensions';
 import { GrantPlanSchema } from '../domain/grantPlan';
 import { AuditEventSchema } from '../domain/requestLifecycle';
 import { PlanResponseSchema } from '../usecases/planGrant';
@@ -32,6 +33,7 @@ function componentSchemas(): Record<string, unknown> {
     AccessRequestViewSchema,
     AuditEventSchema,
     DecisionBodySchema,
+    ExtensionRequestSchema,
   ]) {
     registry.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
   }
@@ -138,11 +140,33 @@ const accessRequestPaths = {
   },
   '/access-requests/{id}/approve': decision(
     'approveAccessRequest',
-    'Approve; the approval that completes the required count activates the grant.',
+    'Approve; the approval that completes the required count activates the grant. On an active grant with a pending extension, it counts toward the extension.',
   ),
-  '/access-requests/{id}/reject': decision('rejectAccessRequest', 'Reject, with a comment saying why.'),
+  '/access-requests/{id}/reject': decision(
+    'rejectAccessRequest',
+    'Reject, with a comment saying why. On an active grant with a pending extension, rejects the extension; the grant stays as it was.',
+  ),
   '/access-requests/{id}/cancel': decision('cancelAccessRequest', 'The requester withdraws a pending request.'),
   '/access-requests/{id}/revoke': decision('revokeAccessRequest', 'End a grant (requester or an approver).'),
+  '/access-requests/{id}/extend': {
+    post: {
+      operationId: 'extendAccessRequest',
+      summary:
+        'More time for an active grant (requester or a namespace owner), counted from when it is granted. Auto-approval applies as at submit; otherwise approvers decide with /approve and /reject.',
+      security: authenticated,
+      parameters: [idParameter],
+      requestBody: { required: true, content: { 'application/json': { schema: componentRef('ExtensionRequest') } } },
+      responses: {
+        '200': json('AccessRequestView', 'The grant: extended (a new expiresAt), or with the pending `extension`.'),
+        '400': errorResponse('Malformed JSON.'),
+        ...authErrors,
+        '403': errorResponse('Neither the requester nor a member of the owner groups.'),
+        '409': errorResponse('The grant is not active (the message names the state), or an extension is already pending.'),
+        '415': errorResponse('Not application/json.'),
+        '422': errorResponse("Invalid body, a duration over the rule's maximum, or one that would not extend the grant."),
+      },
+    },
+  },
   '/access-requests/{id}/retry': {
     post: {
       operationId: 'retryAccessRequest',

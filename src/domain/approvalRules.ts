@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { S3AccessLevel, type AccessRequest } from './accessRequest';
 import { ForbiddenError, ValidationError } from './errors';
-import type { CallerIdentity } from './identity';
+import { isSamePerson, type CallerIdentity } from './identity';
 import { ManagedPolicyArnSchema } from './names';
 import { matchesWildcard } from './wildcardMatch';
 
@@ -83,6 +83,30 @@ export function assertMayRequest(rule: ApprovalRule, caller: CallerIdentity, nam
 /** Only members of the approver groups may decide. */
 export function isApprover(rule: ApprovalRule, caller: CallerIdentity): boolean {
   return isMember(rule.approverGroups, caller);
+}
+
+/**
+ * Only members of the approver groups decide, and never on what they asked for themselves: each of
+ * `requesters` (the request's requester, and an extension's) counts as a requester.
+ */
+export function assertMayDecide(
+  rule: ApprovalRule,
+  caller: CallerIdentity,
+  requesters: readonly Pick<CallerIdentity, 'subject' | 'email'>[],
+): void {
+  if (!isApprover(rule, caller)) {
+    throw new ForbiddenError('NOT_AN_APPROVER', `only members of ${rule.approverGroups.join(', ')} may decide on this request`, {
+      details: { rule: rule.id, approverGroups: rule.approverGroups },
+    });
+  }
+  if (requesters.some((requester) => isSamePerson(requester, caller))) {
+    throw new ForbiddenError('SELF_APPROVAL', 'requesters may not decide on their own requests');
+  }
+}
+
+/** Whether the caller owns the rule's namespaces (a member of one of its owner groups). */
+export function isOwner(rule: ApprovalRule, caller: CallerIdentity): boolean {
+  return isMember(rule.ownerGroups, caller);
 }
 
 /** The grant's duration: what was asked for, at most the rule's maximum; the maximum when none was asked. */

@@ -67,6 +67,20 @@ export const SlackConfigSchema = z
   .strict();
 export type SlackConfig = z.infer<typeof SlackConfigSchema>;
 
+/** What the broker tells people on its own, beyond answers to what they did. */
+export const NotificationsConfigSchema = z
+  .object({
+    /** How long before a grant expires its requester is warned (once per expiry), by the expiry sweep. */
+    expiryWarningHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(24),
+  })
+  .strict();
+export type NotificationsConfig = z.infer<typeof NotificationsConfigSchema>;
+
 /** One EKS cluster the broker may grant access in. */
 export const ClusterConfigSchema = z
   .object({
@@ -118,6 +132,7 @@ export const BrokerConfigSchema = z
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
     slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
+    notifications: NotificationsConfigSchema.default({ expiryWarningHours: 24 }),
     identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })
   .strict()

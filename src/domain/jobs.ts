@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RequestStatus, RequestStatusSchema, type AccessRequestRecord } from './requestLifecycle';
+import { AuditEventType, RequestStatus, RequestStatusSchema, type AccessRequestRecord } from './requestLifecycle';
 import { SlackAction } from './slackMessages';
 
 /**
@@ -19,6 +19,15 @@ export type ProvisionJob = z.infer<typeof ProvisionJobSchema>;
 /** Slack user, channel and message ids: Slack's own ids are short upper-case words and dotted timestamps. */
 const SlackIdSchema = z.string().min(1).max(64);
 
+/** Changes that leave the status as it was but still tell someone: approvers, or the requester. */
+export const NOTIFIED_EVENTS = [
+  AuditEventType.ExtensionRequested,
+  AuditEventType.Extended,
+  AuditEventType.ExtensionRejected,
+  AuditEventType.ExpiryWarning,
+] as const;
+export type NotifiedEvent = (typeof NOTIFIED_EVENTS)[number];
+
 /** What the requester and approvers are told about one stored change of a request. */
 export const NotifyJobSchema = z
   .object({
@@ -30,6 +39,12 @@ export const NotifyJobSchema = z
     statusChanged: z.boolean(),
     /** The change's comment or reason, as the requester should read it. */
     note: z.string().max(2000).optional(),
+    /** The change, when it is one of those told although the status stays (an extension, a warning). */
+    event: z.enum(NOTIFIED_EVENTS).optional(),
+    /** The grant's expiry as the change left it. */
+    expiresAt: z.string().max(64).optional(),
+    /** The hours a pending extension asks for. */
+    extensionHours: z.number().int().optional(),
   })
   .strict();
 export type NotifyJob = z.infer<typeof NotifyJobSchema>;
@@ -78,5 +93,10 @@ export function notifyJobOf(record: AccessRequestRecord, isNew: boolean): Notify
     statusChanged: isNew ? record.status !== RequestStatus.Pending : last !== undefined && last.from !== last.to,
   };
   if (note) job.note = note.slice(0, 2000);
+  const event = NOTIFIED_EVENTS.find((type) => type === last?.type);
+  if (!event) return job;
+  job.event = event;
+  if (record.expiresAt) job.expiresAt = record.expiresAt;
+  if (record.extension) job.extensionHours = record.extension.durationHours;
   return job;
 }

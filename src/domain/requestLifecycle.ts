@@ -55,6 +55,15 @@ export const AuditEventType = {
   KubernetesChange: 'kubernetes-change',
   DriftDetected: 'drift-detected',
   DriftRepaired: 'drift-repaired',
+  /** An active grant's requester or owner asked for more time. */
+  ExtensionRequested: 'extension-requested',
+  /** An approval of a pending extension that does not yet complete the count. */
+  ExtensionApproval: 'extension-approval',
+  /** The grant's expiry moved: the extension was auto-approved or fully approved. */
+  Extended: 'extended',
+  ExtensionRejected: 'extension-rejected',
+  /** The requester was told the grant expires soon. */
+  ExpiryWarning: 'expiry-warning',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 
@@ -79,6 +88,16 @@ export const ApprovalSchema = z.object({
   comment: z.string().optional(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
+
+/** More time asked for an active grant; it lives on the request until approvers decide. */
+export const ExtensionSchema = z.object({
+  durationHours: z.number().int(),
+  justification: z.string(),
+  requestedBy: CallerIdentitySchema.pick({ subject: true, email: true, source: true }),
+  requestedAt: z.string(),
+  approvals: z.array(ApprovalSchema),
+});
+export type Extension = z.infer<typeof ExtensionSchema>;
 
 /** How a grant reached the cluster: plan-only until provisioning is enabled. */
 export const GrantMode = { PlanOnly: 'plan-only', Provisioned: 'provisioned' } as const;
@@ -120,6 +139,10 @@ export const AccessRequestRecordSchema = z
         lastError: z.object({ code: z.string(), message: z.string() }).optional(),
       })
       .optional(),
+    /** A pending extension; absent once it was granted or rejected (the audit trail keeps it). */
+    extension: ExtensionSchema.optional(),
+    /** The expiry the requester was last warned about, so each expiry is warned about once. */
+    expiryWarning: z.object({ at: z.string(), expiresAt: z.string() }).optional(),
     plan: GrantPlanSchema,
     events: z.array(AuditEventSchema),
   })

@@ -1,4 +1,4 @@
-import { GrantMode, RequestStatus, type AccessRequestRecord } from './requestLifecycle';
+import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from './requestLifecycle';
 import { otherGrants, type WorkloadRecord } from './workload';
 
 /** Block Kit messages, as plain data: the Slack adapter only sends them. */
@@ -50,44 +50,70 @@ export function workloadLines(workload: WorkloadRecord): string {
   return `Workload ${workload.key} — role \`${workload.roleArn}\`, ${workload.grants.length} grant(s):\n${grants}`;
 }
 
+/** Approve and Reject, each carrying the request id: a click runs the same use cases as the REST routes. */
+function decisionButtons(id: string): Record<string, unknown> {
+  const button = (action_id: string, style: string, text: string) => ({
+    type: 'button',
+    action_id,
+    style,
+    text: { type: 'plain_text', text },
+    value: id,
+  });
+  return {
+    type: 'actions',
+    block_id: `irsa_decision_${id}`,
+    elements: [button(SlackAction.Approve, 'primary', 'Approve'), button(SlackAction.Reject, 'danger', 'Reject')],
+  };
+}
+
+const requesterName = (record: AccessRequestRecord) => record.requester.email ?? record.requester.subject;
+
 /** What approvers see in their channel, with one-click buttons. */
 export function approvalRequestMessage(record: AccessRequestRecord): SlackMessage {
-  const text = `Access request \`${record.id}\` from ${record.requester.email ?? record.requester.subject} needs approval`;
-  return {
-    text,
-    blocks: [
-      section(text),
-      section(planSummary(record)),
-      {
-        type: 'actions',
-        block_id: `irsa_decision_${record.id}`,
-        elements: [
-          {
-            type: 'button',
-            action_id: SlackAction.Approve,
-            style: 'primary',
-            text: { type: 'plain_text', text: 'Approve' },
-            value: record.id,
-          },
-          {
-            type: 'button',
-            action_id: SlackAction.Reject,
-            style: 'danger',
-            text: { type: 'plain_text', text: 'Reject' },
-            value: record.id,
-          },
-        ],
-      },
-    ],
-  };
+  const text = `Access request \`${record.id}\` from ${requesterName(record)} needs approval`;
+  return { text, blocks: [section(text), section(planSummary(record)), decisionButtons(record.id)] };
+}
+
+/** What an extension asks approvers to decide: the new duration, counted from when it is granted, and why. */
+export interface ExtensionFacts {
+  durationHours: number;
+  justification?: string;
+  expiresAt?: string;
+}
+
+/**
+ * What approvers see when more time is asked for an active grant: the same buttons, which on such a
+ * grant decide the extension.
+ */
+export function extensionApprovalMessage(record: AccessRequestRecord, extension: ExtensionFacts): SlackMessage {
+  const text = `Access grant \`${record.id}\` of ${requesterName(record)} asks for ${extension.durationHours}h more; it needs approval`;
+  const details = [
+    `now active until ${extension.expiresAt ?? record.expiresAt ?? 'no set time'}; if approved, ${extension.durationHours}h from the approval`,
+    ...(extension.justification ? [`_${extension.justification}_`] : []),
+  ].join('\n');
+  return { text, blocks: [section(text), section(details), section(planSummary(record)), decisionButtons(record.id)] };
+}
+
+/** How a decision on an extension came out, from the change it made; undefined for decisions on the request itself. */
+function extensionOutcome(record: AccessRequestRecord, decidedBy: string): string | undefined {
+  switch (record.events[record.events.length - 1]?.type) {
+    case AuditEventType.ExtensionApproval:
+      return `extension approval ${record.extension?.approvals.length ?? ''} recorded by ${decidedBy}; more needed`;
+    case AuditEventType.Extended:
+      return `extension approved by ${decidedBy}; active until ${record.expiresAt}`;
+    case AuditEventType.ExtensionRejected:
+      return `extension rejected by ${decidedBy}; still active until ${record.expiresAt}`;
+    default:
+      return undefined;
+  }
 }
 
 /** The approval message after a decision: the buttons are replaced by the outcome. */
 export function decidedMessage(record: AccessRequestRecord, decidedBy: string): SlackMessage {
   const pending = record.status === RequestStatus.Pending;
-  const outcome = pending
-    ? `approval ${record.approvals.length} recorded by ${decidedBy}; more needed`
-    : `${record.status} by ${decidedBy}`;
+  const outcome =
+    extensionOutcome(record, decidedBy) ??
+    (pending ? `approval ${record.approvals.length} recorded by ${decidedBy}; more needed` : `${record.status} by ${decidedBy}`);
   const text = `Access request \`${record.id}\`: ${outcome}`;
   return { text, blocks: [section(text), section(planSummary(record))] };
 }
@@ -123,6 +149,37 @@ export function requesterNotification(record: AccessRequestRecord, note = lastNo
     default:
       return undefined;
   }
+}
+
+/** What the requester hears about an extension or an approaching expiry, from the facts of that change. */
+export function grantTimeNotification(
+  record: AccessRequestRecord,
+  change: { event?: string; expiresAt?: string; note?: string },
+): SlackMessage | undefined {
+  const id = `\`${record.id}\``;
+  const expiresAt = change.expiresAt ?? record.expiresAt;
+  switch (change.event) {
+    case AuditEventType.Extended:
+      return { text: `Your access grant ${id} was extended; it is now active until ${expiresAt}.` };
+    case AuditEventType.ExtensionRejected:
+      return {
+        text: `The extension of your access grant ${id} was rejected: ${change.note ?? 'no reason given'}. It still ends at ${expiresAt}.`,
+      };
+    case AuditEventType.ExpiryWarning:
+      return {
+        text: `Your access grant ${id} expires at ${expiresAt}. To keep it, ask for more time: \`/irsa extend ${record.id} <N>h|<N>d -- justification\`.`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The reply to whoever asked for an extension. */
+export function extensionReply(record: AccessRequestRecord): SlackMessage {
+  const text = record.extension
+    ? `Extension of \`${record.id}\` by ${record.extension.durationHours}h requested; it waits for approval (active until ${record.expiresAt} meanwhile).`
+    : `Access grant \`${record.id}\` extended; it is now active until ${record.expiresAt}.`;
+  return { text };
 }
 
 /** One line per request for `/irsa list` and `/irsa status`. */

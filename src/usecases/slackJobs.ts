@@ -5,6 +5,7 @@ import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import type { AccessRequestRecord } from '../domain/requestLifecycle';
 import {
   decidedMessage,
+  extensionReply,
   planSummary,
   SlackAction,
   statusLine,
@@ -14,6 +15,7 @@ import {
 } from '../domain/slackMessages';
 import { workloadKeyOf, type WorkloadRecord } from '../domain/workload';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
+import { extendAccessRequest } from './extendAccessRequest';
 import { getAccessRequest } from './getAccessRequest';
 import { identifySlackUser } from './slackIdentity';
 import type { SlackDeps } from './slackDeps';
@@ -37,6 +39,8 @@ async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: Sla
       const record = await submitAccessRequest(command.body, caller, deps);
       return submittedReply(record, await workloadOf(record, deps));
     }
+    case 'extend':
+      return extensionReply(await extendAccessRequest(command.id, command.body, caller, deps));
     case 'status': {
       const record = await getAccessRequest(command.id, deps);
       const workload = await workloadOf(record, deps);

@@ -62,7 +62,11 @@ export async function acceptSlashCommand(form: unknown, deps: SlackIntakeDeps): 
     return undefined;
   }
   await deps.jobs.enqueue({ kind: 'command', text, userId, channelId });
-  return ephemeral(parsed.kind === 'request' ? 'Submitting your access request…' : 'Looking that up…');
+  const acknowledgements: Partial<Record<typeof parsed.kind, string>> = {
+    request: 'Submitting your access request…',
+    extend: 'Asking for the extension…',
+  };
+  return ephemeral(acknowledgements[parsed.kind] ?? 'Looking that up…');
 }
 
 /** Buttons and the request form: acknowledged at once, the work queued. */

@@ -203,3 +203,89 @@ describe('authorization', () => {
     expect((await call('getAccessRequest', { caller: people.alice, id: 'x'.repeat(5000) })).status).toBe(404);
   });
 });
+
+describe('extending an active grant', () => {
+  const HOUR_MS = 3_600_000;
+  const publicRead = paymentsRequest({ grants: [{ type: 's3', bucket: 'acme-public-docs', level: 'read' }], durationHours: 24 });
+  const eventTypes = async (id: string) =>
+    (await call('getAccessRequestEvents', { caller: people.alice, id })).body.events.map((event: { type: string }) => event.type);
+  /** Whether an expiry is `hours` from now, give or take the test's own run time. */
+  const isHoursFromNow = (expiresAt: string, hours: number) => Math.abs(Date.parse(expiresAt) - (Date.now() + hours * HOUR_MS)) < 60_000;
+
+  const extend = (caller: Caller, id: string, body: Record<string, unknown>) => call('extendAccessRequest', { caller, id, body });
+
+  async function activeGrant(body: unknown = paymentsRequest({ durationHours: 24 })) {
+    const { id, status } = (await submit(people.alice, body)).body;
+    if (status === 'pending') await call('approveAccessRequest', { caller: people.bob, id });
+    return (await call('getAccessRequest', { caller: people.alice, id })).body;
+  }
+
+  it('extends an auto-approvable grant at once, counted from now, audited', async () => {
+    const grant = await activeGrant(publicRead);
+    expect(grant.status).toBe('active');
+
+    const extended = await extend(people.alice, grant.id, { durationHours: 168, justification: 'docs sync all week' });
+
+    expect(extended.status).toBe(200);
+    expect(extended.body).toMatchObject({ status: 'active', version: grant.version + 1 });
+    expect(extended.body.extension).toBeUndefined();
+    expect(isHoursFromNow(extended.body.expiresAt, 168)).toBe(true);
+    expect((await eventTypes(grant.id)).slice(-2)).toEqual(['extension-requested', 'extended']);
+  });
+
+  it('waits for an approver otherwise; approve moves the expiry, and refuses the requester and a second extension', async () => {
+    const grant = await activeGrant();
+    const asked = await extend(people.alice, grant.id, { durationHours: 48, justification: 'backfill' });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({
+      status: 'active',
+      expiresAt: grant.expiresAt,
+      extension: { durationHours: 48, justification: 'backfill', requestedBy: { subject: 'alice' }, approvals: [] },
+    });
+
+    const again = await extend(people.carol, grant.id, { durationHours: 96, justification: 'x' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('EXTENSION_PENDING');
+    const self = await call('approveAccessRequest', { caller: people.alice, id: grant.id });
+    expect(self.status).toBe(403);
+
+    const approved = await call('approveAccessRequest', { caller: people.dave, id: grant.id, body: { comment: 'fine' } });
+    expect(approved.status).toBe(200);
+    expect(approved.body.extension).toBeUndefined();
+    expect(isHoursFromNow(approved.body.expiresAt, 48)).toBe(true);
+    expect((await eventTypes(grant.id)).slice(-2)).toEqual(['extension-requested', 'extended']);
+  });
+
+  it('keeps the grant as it was when an approver rejects the extension', async () => {
+    const grant = await activeGrant();
+    await extend(people.carol, grant.id, { durationHours: 48, justification: 'backfill' });
+    // carol asked for it, so carol may not decide on it, although she approves payments requests.
+    expect((await call('rejectAccessRequest', { caller: people.carol, id: grant.id, body: { comment: 'no' } })).body.error.code).toBe(
+      'SELF_APPROVAL',
+    );
+
+    const rejected = await call('rejectAccessRequest', { caller: people.bob, id: grant.id, body: { comment: 'not this month' } });
+
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'active', expiresAt: grant.expiresAt });
+    expect(rejected.body.extension).toBeUndefined();
+    expect((await eventTypes(grant.id)).at(-1)).toBe('extension-rejected');
+  });
+
+  it('answers 409 naming the state for a request that is not active, 403 to a stranger and 422 past the rule maximum', async () => {
+    const { id: pendingId } = (await submit()).body;
+    const pending = await extend(people.alice, pendingId, { durationHours: 48, justification: 'x' });
+    expect(pending.status).toBe(409);
+    expect(pending.body.error).toMatchObject({ code: 'GRANT_NOT_ACTIVE', details: { current: 'pending' } });
+
+    const grant = await activeGrant();
+    const stranger = await extend(people.mallory, grant.id, { durationHours: 48, justification: 'x' });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error.code).toBe('NOT_ALLOWED_TO_EXTEND');
+    const tooLong = await extend(people.alice, grant.id, { durationHours: 1000, justification: 'x' });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error).toMatchObject({ code: 'DURATION_EXCEEDS_MAXIMUM', details: { limit: 720, actual: 1000 } });
+    const noReason = await extend(people.alice, grant.id, { durationHours: 48 });
+    expect(noReason.status).toBe(422);
+  });
+});

@@ -59,7 +59,8 @@ describe('the local API started by npm start', () => {
     expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
   });
 
-  it('walks the README flow: submit as a requester, approve as an approver, read the request and its events', async () => {
+  // Each route's first call starts its function in serverless-offline: about a second each on a busy machine.
+  it('walks the README flow: submit as a requester, approve as an approver, read the request and its events, extend', async () => {
     const alice = { authorization: `Bearer ${localToken('alice', ['team-payments'])}` };
     const bob = { authorization: `Bearer ${localToken('bob', ['payments-leads'])}` };
     const submitted = await fetch(`${api.baseUrl}/access-requests`, {
@@ -83,7 +84,14 @@ describe('the local API started by npm start', () => {
     expect(events.map((event) => event.type)).toEqual(['submitted', 'approved', 'provisioning-started', 'activated']);
     const manifest = await fetch(`${api.baseUrl}/access-requests/${id}/manifest`, { headers: alice });
     expect(await manifest.text()).toContain('kind: ServiceAccount');
-  });
+    const extended = await fetch(`${api.baseUrl}/access-requests/${id}/extend`, {
+      method: 'POST',
+      headers: { ...alice, 'content-type': 'application/json' },
+      body: JSON.stringify({ durationHours: 720, justification: 'another month of exports' }),
+    });
+    expect(extended.status).toBe(200);
+    expect(await extended.json()).toMatchObject({ status: 'active', extension: { durationHours: 720 } });
+  }, 60_000);
 
   it('refuses access-request routes without a token', async () => {
     expect((await fetch(`${api.baseUrl}/access-requests`)).status).toBe(401);

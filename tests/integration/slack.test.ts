@@ -1,6 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { join } from 'node:path';
-import { approvalRequestMessage, decidedMessage, requesterNotification, submittedReply } from '../../src/domain/slackMessages';
+import {
+  approvalRequestMessage,
+  decidedMessage,
+  extensionApprovalMessage,
+  extensionReply,
+  grantTimeNotification,
+  requesterNotification,
+  submittedReply,
+} from '../../src/domain/slackMessages';
 import { projectRoot, settleJobs, startStore } from '../support/accessRequestApi';
 import { slackSignedHeaders, startSlackStandIn } from '../support/slackStandIn';
 
@@ -129,6 +137,95 @@ describe('Slack: request → approve → notifications', () => {
         args: expect.objectContaining({ trigger_id: 'trigger-1', view: expect.objectContaining({ callback_id: 'irsa_request_form' }) }),
       },
     ]);
+  });
+});
+
+/** A grant requested by alice in Slack and approved there by bob; the calls so far are forgotten. */
+async function activeGrantFromSlack(serviceAccount: string, duration: string): Promise<string> {
+  await post('slackCommands', command(`request dev/payments/${serviceAccount} s3:acme-invoices/exports:read for ${duration} -- export`));
+  const id = slack.calls.find((call) => call.method === 'chat.postEphemeral')?.args.text.match(/`([0-9a-f-]{36})`/)?.[1];
+  await post('slackInteractions', click('irsa_approve', id, 'U0BOB', '2001.000100'));
+  expect((await record(id)).status).toBe('active');
+  slack.calls.length = 0;
+  return id;
+}
+
+const expireGrantsHandler = () => (require(join(projectRoot, 'src/handlers/expireGrants')) as { handler: () => Promise<unknown> }).handler;
+
+describe('Slack: extensions and expiry warnings', () => {
+  it('asks approvers about an extension with buttons, and a click there extends the grant and tells the requester', async () => {
+    const id = await activeGrantFromSlack('extended-export', '24h');
+
+    await post('slackCommands', command(`extend ${id} 48h -- the backfill needs two more days`));
+
+    const asked = await record(id);
+    expect(asked).toMatchObject({ status: 'active', extension: { durationHours: 48, requestedBy: { subject: 'alice', source: 'slack' } } });
+    const facts = { durationHours: 48, justification: 'the backfill needs two more days', expiresAt: asked.expiresAt };
+    // Exactly these two messages, in either order (the notification travels through the worker).
+    expect(slack.calls).toHaveLength(2);
+    expect(slack.calls).toEqual(
+      expect.arrayContaining([
+        {
+          method: 'chat.postEphemeral',
+          args: expect.objectContaining({ channel: 'C0REQUESTS', user: 'U0ALICE', ...extensionReply(asked) }),
+        },
+        { method: 'chat.postMessage', args: expect.objectContaining({ channel: 'C0PAYMENTS', ...extensionApprovalMessage(asked, facts) }) },
+      ]),
+    );
+    const buttons = slack.calls.find((call) => call.method === 'chat.postMessage')?.args.blocks.at(-1).elements;
+    expect(buttons.map((button: { action_id: string; value: string }) => [button.action_id, button.value])).toEqual([
+      ['irsa_approve', id],
+      ['irsa_reject', id],
+    ]);
+    slack.calls.length = 0;
+
+    await post('slackInteractions', click('irsa_approve', id, 'U0CAROL', '3001.000100'));
+
+    const extended = await record(id);
+    expect(extended.extension).toBeUndefined();
+    expect(Date.parse(extended.expiresAt)).toBeGreaterThan(Date.parse(asked.expiresAt));
+    expect(slack.calls.filter((call) => call.method !== 'users.info')).toHaveLength(2);
+    expect(slack.calls).toEqual(
+      expect.arrayContaining([
+        {
+          method: 'chat.update',
+          args: expect.objectContaining({ channel: 'C0PAYMENTS', ts: '3001.000100', ...decidedMessage(extended, 'carol@example.com') }),
+        },
+        {
+          method: 'chat.postMessage',
+          args: expect.objectContaining({
+            channel: 'U0ALICE',
+            ...grantTimeNotification(extended, { event: 'extended', expiresAt: extended.expiresAt }),
+          }),
+        },
+      ]),
+    );
+  });
+
+  it('warns the requester once before a grant expires: the next sweep sends nothing', async () => {
+    const id = await activeGrantFromSlack('short-lived-export', '12h');
+
+    await expireGrantsHandler()();
+    await settleJobs();
+
+    const warned = await record(id);
+    const warnings = slack.calls.filter((call) => call.args.text?.includes(id));
+    expect(warnings).toEqual([
+      {
+        method: 'chat.postMessage',
+        args: expect.objectContaining({
+          channel: 'U0ALICE',
+          ...grantTimeNotification(warned, { event: 'expiry-warning', expiresAt: warned.expiresAt }),
+        }),
+      },
+    ]);
+    expect(warned.events.filter((event: { type: string }) => event.type === 'expiry-warning')).toHaveLength(1);
+    slack.calls.length = 0;
+
+    await expireGrantsHandler()();
+    await settleJobs();
+
+    expect(slack.calls).toEqual([]);
   });
 });
 
