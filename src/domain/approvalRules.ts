@@ -67,6 +67,11 @@ export function findApprovalRule(rules: readonly ApprovalRule[], cluster: string
 
 const isMember = (groups: readonly string[], caller: CallerIdentity) => caller.groups.some((group) => groups.includes(group));
 
+/** Whether the caller is one of those who may ask for access under this rule. */
+export function couldHaveRequested(rule: ApprovalRule, caller: CallerIdentity): boolean {
+  return isMember(rule.ownerGroups, caller);
+}
+
 /** Only members of the owner groups may ask for access in a namespace. */
 export function assertMayRequest(rule: ApprovalRule, caller: CallerIdentity, namespace: string): void {
   if (!isMember(rule.ownerGroups, caller)) {

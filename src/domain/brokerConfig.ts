@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ApprovalRuleSchema } from './approvalRules';
+import { PeopleSchema } from './person';
 import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, accountOfArn, partitionOfArn } from './names';
 
 /** IAM's own path grammar: "/" or "/segments/" of printable ASCII. */
@@ -21,9 +22,16 @@ export const IdentityConfigSchema = z
     iamPrincipals: z
       .array(z.object({ arn: z.string().regex(/^arn:[a-z-]+:iam::\d{12}:(role|user)\/.+$/), groups: z.array(z.string()).min(1) }).strict())
       .default([]),
+    /** Identities with the same email (JWT claim, Slack profile, Slack mapping) are one person. */
+    joinByEmail: z.boolean().default(true),
+    /** Person id → the JWT subjects, emails, Slack users and IAM principals that are this one person. */
+    people: PeopleSchema.default({}),
+    /** Members read every request, its events and manifest, with other people's emails and groups. */
+    auditorGroups: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type IdentityConfig = z.infer<typeof IdentityConfigSchema>;
+export type IdentityConfigInput = z.input<typeof IdentityConfigSchema>;
 
 /** Whether approval creates IAM objects, and what the broker may do on its own. */
 export const ProvisioningConfigSchema = z
@@ -113,7 +121,14 @@ export const BrokerConfigSchema = z
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
     slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
-    identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
+    identity: IdentityConfigSchema.default({
+      groupsClaim: 'groups',
+      emailClaim: 'email',
+      iamPrincipals: [],
+      joinByEmail: true,
+      people: {},
+      auditorGroups: [],
+    }),
   })
   .strict()
   .superRefine((config, context) => {

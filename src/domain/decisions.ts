@@ -1,4 +1,4 @@
-import { isApprover, type ApprovalRule } from './approvalRules';
+import { couldHaveRequested, isApprover, type ApprovalRule } from './approvalRules';
 import { ConflictError, ForbiddenError, ValidationError } from './errors';
 import { isSamePerson, SYSTEM_IDENTITY, type CallerIdentity } from './identity';
 import {
@@ -29,6 +29,21 @@ function assertApprover(rule: ApprovalRule, record: AccessRequestRecord, caller:
   }
   if (isSamePerson(record.requester, caller)) {
     throw new ForbiddenError('SELF_APPROVAL', 'requesters may not decide on their own requests');
+  }
+  // Whoever could have asked may be the requester coming through another door; only a join tells.
+  if (couldHaveRequested(rule, caller) && !caller.person) {
+    throw new ForbiddenError(
+      'APPROVER_NOT_JOINED',
+      'you could have made this request yourself, and config joins your identity to no person; ask a platform admin to add you to `identity.people` or use an identity with an email',
+      { details: { rule: rule.id } },
+    );
+  }
+  if (couldHaveRequested(rule, caller) && !record.requester.person) {
+    throw new ForbiddenError(
+      'REQUESTER_NOT_JOINED',
+      'config joins the requester to no person, so only an approver who could not have made this request may decide on it',
+      { details: { rule: rule.id } },
+    );
   }
 }
 
@@ -88,7 +103,17 @@ export function approve(
       details: { approvals: record.approvals.length, required: rule.requiredApprovals },
     });
   }
-  const approvals = [...record.approvals, { subject: caller.subject, email: caller.email, at: now.toISOString(), comment }];
+  const approvals = [
+    ...record.approvals,
+    {
+      subject: caller.subject,
+      email: caller.email,
+      ...(caller.person ? { person: caller.person } : {}),
+      source: caller.source,
+      at: now.toISOString(),
+      comment,
+    },
+  ];
   const withApproval = { ...record, approvals };
   if (approvals.length < rule.requiredApprovals) {
     return recordDecision(withApproval, {

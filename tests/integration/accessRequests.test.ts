@@ -79,10 +79,11 @@ describe('access requests against the embedded DynamoDB', () => {
   });
 
   it('needs the configured number of distinct approvals', async () => {
+    const frank = { sub: 'frank', email: 'frank@example.com', groups: ['platform-admins'] };
     const { id } = (await submit(people.dave, paymentsRequest({ namespace: 'ledger' }))).body;
-    const first = await call('approveAccessRequest', { caller: { sub: 'frank', groups: ['platform-admins'] }, id });
+    const first = await call('approveAccessRequest', { caller: frank, id });
     expect(first.body).toMatchObject({ status: 'pending', approvals: [{ subject: 'frank' }] });
-    const repeated = await call('approveAccessRequest', { caller: { sub: 'frank', groups: ['platform-admins'] }, id });
+    const repeated = await call('approveAccessRequest', { caller: frank, id });
     expect(repeated.body.error.code).toBe('ALREADY_APPROVED');
     const second = await call('approveAccessRequest', { caller: people.erin, id });
     expect(second.body.status).toBe('active');

@@ -13,10 +13,11 @@ export interface Caller {
 
 export const people = {
   alice: { sub: 'alice', email: 'alice@example.com', groups: ['team-payments'] },
-  carol: { sub: 'carol', groups: ['team-payments', 'payments-leads'] },
+  carol: { sub: 'carol', email: 'carol@example.com', groups: ['team-payments', 'payments-leads'] },
+  // No email: nothing joins bob to a person, which is fine for an approver who could not have asked.
   bob: { sub: 'bob', groups: ['payments-leads'] },
-  dave: { sub: 'dave', groups: ['platform-admins'] },
-  erin: { sub: 'erin', groups: ['security'] },
+  dave: { sub: 'dave', email: 'dave@example.com', groups: ['platform-admins'] },
+  erin: { sub: 'erin', email: 'erin@example.com', groups: ['security'] },
   mallory: { sub: 'mallory', groups: ['team-marketing'] },
 } satisfies Record<string, Caller>;
 
@@ -64,22 +65,45 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * The caller's token as API Gateway delivers it: the JWT itself in the Authorization header (its
+ * payload holds the real groups array; unsigned, as the authorizer is not in the loop here), and the
+ * authorizer's context with every claim flattened into a string, arrays as "[a b]".
+ */
+export function bearerToken(caller: Caller): { jwt: string; flattenedClaims: Record<string, string> } {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    iss: 'https://auth.irsa-broker.local',
+    aud: 'irsa-broker',
+    sub: caller.sub,
+    iat: now,
+    exp: now + 3600,
+    groups: caller.groups,
+    ...(caller.email ? { email: caller.email } : {}),
+  };
+  const encode = (part: unknown) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const flattenedClaims = Object.fromEntries(
+    Object.entries(payload).map(([name, value]) => [name, Array.isArray(value) ? `[${value.join(' ')}]` : String(value)]),
+  );
+  return { jwt: `${encode({ alg: 'none', typ: 'JWT' })}.${encode(payload)}.`, flattenedClaims };
+}
+
 /** Invokes a real handler module (real middy stack, real DynamoDB client) with an HTTP API event. */
 export async function call(
   handlerName: string,
   options: CallOptions = {},
 ): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   const { handler } = require(join(projectRoot, 'src/handlers', handlerName)) as { handler: Handler };
-  const claims = options.caller && { sub: options.caller.sub, email: options.caller.email, groups: `[${options.caller.groups.join(' ')}]` };
+  const token = options.caller && bearerToken(options.caller);
   const event = {
     version: '2.0',
     routeKey: handlerName,
     rawPath: '/',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...options.headers },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token.jwt}` } : {}), ...options.headers },
     queryStringParameters: options.query,
     pathParameters: options.id ? { id: options.id } : undefined,
-    requestContext: { http: { method: 'POST' }, authorizer: claims ? { jwt: { claims, scopes: [] } } : undefined },
+    requestContext: { http: { method: 'POST' }, authorizer: token ? { jwt: { claims: token.flattenedClaims, scopes: [] } } : undefined },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
