@@ -6,6 +6,7 @@ import { negotiateMediaType } from '../api/negotiate';
 import { jsonResponse, MediaType, yamlResponse } from '../api/responses';
 import { loadBrokerConfig } from '../config';
 import { kubeTemplates } from '../kubeTemplates';
+import { callerIdentity } from '../middleware/callerIdentity';
 import { httpErrorResponse } from '../middleware/httpErrorResponse';
 import { jsonBody, type JsonEvent } from '../middleware/jsonBody';
 import { planGrant, type PlanGrantDeps } from '../usecases/planGrant';
@@ -17,9 +18,10 @@ const deps: PlanGrantDeps = {
   serviceAccountTemplate: kubeTemplates.serviceAccount,
 };
 
-/** POST /plans */
+/** POST /plans (a plan names accounts, issuers and role ARNs: only identified callers see one) */
 export const handler = middy<JsonEvent, APIGatewayProxyResultV2>()
   .use(httpErrorResponse())
+  .use(callerIdentity(() => deps.config.identity) as unknown as middy.MiddlewareObj<JsonEvent>)
   .use(jsonBody())
   .handler(async (event) => {
     const mediaType = negotiateMediaType(headerValue(event.headers, 'accept'), [MediaType.Json, MediaType.Yaml]);

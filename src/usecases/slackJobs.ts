@@ -36,7 +36,7 @@ async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: Sla
     case 'request':
       return submittedReply(await submitAccessRequest(command.body, caller, deps));
     case 'status': {
-      const record = await getAccessRequest(command.id, deps);
+      const { record } = await getAccessRequest(command.id, caller, deps);
       return { text: `${statusLine(record)}\n${planSummary(record)}` };
     }
     case 'list': {

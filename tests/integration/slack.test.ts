@@ -45,9 +45,8 @@ const click = (action: string, requestId: string, user: string, ts: string) =>
   }).toString();
 
 async function record(id: string) {
-  const { getAccessRequest } = require(join(projectRoot, 'src/usecases/getAccessRequest'));
   const { accessRequestDeps } = require(join(projectRoot, 'src/handlers/wiring/accessRequestDeps'));
-  return getAccessRequest(id, accessRequestDeps());
+  return accessRequestDeps().store.get(id);
 }
 
 describe('Slack: request → approve → notifications', () => {

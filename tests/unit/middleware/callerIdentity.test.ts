@@ -149,8 +149,8 @@ describe('identifyCaller', () => {
     });
 
     it.each([
-      ['no Authorization header', undefined, 'TOKEN_MISSING'],
-      ['a header that is not a bearer JWT', 'Basic YWxpY2U6c2VjcmV0', 'TOKEN_MISSING'],
+      ['no Authorization header', undefined, 'UNAUTHENTICATED'],
+      ['a header that is not a bearer JWT', 'Basic YWxpY2U6c2VjcmV0', 'TOKEN_MALFORMED'],
       ['a payload that is not JSON', 'Bearer eyJhbGciOiJub25lIn0.bm90IGpzb24.', 'TOKEN_MALFORMED'],
     ])('refuses %s with 401 %s', (_what, header, code) => {
       // Arrange
@@ -252,6 +252,20 @@ describe('identifyCaller', () => {
 
       // Assert
       expect(error).toMatchObject({ code, kind: 'unauthenticated' });
+    });
+
+    it('ignores an authorizer context, which a local request header can fake, and reads only the token', () => {
+      // Arrange: serverless-offline takes sls-offline-authorizer-override as the authorizer context.
+      const event = localEvent({ ...payload, sub: 'mallory', groups: [] });
+      (event.requestContext as unknown as Record<string, unknown>).authorizer = {
+        iam: { userArn: `arn:aws:iam::${ACCOUNT}:role/developer-portal` },
+      };
+
+      // Act
+      const caller = identifyCaller(event, identityConfig(), local);
+
+      // Assert
+      expect(caller).toMatchObject({ subject: 'mallory', source: 'jwt', groups: [] });
     });
 
     it('never reads an unverified header when local mode is off (a route without an authorizer)', () => {
