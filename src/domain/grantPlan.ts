@@ -5,6 +5,7 @@ import type { BrokerConfig, ClusterConfig } from './brokerConfig';
 import { checkIamLimits, IamLimits } from './checkIamLimits';
 import { ValidationError } from './errors';
 import { makePermissionPolicy } from './makePermissionPolicy';
+import { bucketAccountOf } from './brokerConfig';
 import { makeRoleName } from './makeRoleName';
 import { makeServiceAccountManifest } from './makeServiceAccountManifest';
 import { makeTags, TagSchema } from './makeTags';
@@ -138,7 +139,7 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
     serviceAccount: request.serviceAccount,
     serviceAccountPattern: request.serviceAccountPattern,
   });
-  const permissionPolicyDocument = makePermissionPolicy(request.grants, partition);
+  const permissionPolicyDocument = makePermissionPolicy(request.grants, partition, (bucket) => bucketAccountOf(config, cluster, bucket));
   const tags = makeTags({
     cluster: cluster.name,
     namespace: request.namespace,
