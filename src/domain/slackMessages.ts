@@ -11,10 +11,22 @@ export const REQUEST_FORM_CALLBACK = 'irsa_request_form';
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
+/**
+ * Text anyone but the broker wrote (justifications, names, emails, comments, error messages quoting
+ * input), made inert for Slack's mrkdwn: escaping &, < and > is what Slack asks for, and it keeps
+ * `<!channel>`, `<@U…>` mentions and `<https://evil|innocent>` links from reaching approvers.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+const e = escapeMrkdwn;
+
 /** One line per grant. */
 export function grantLines(record: AccessRequestRecord): string {
   return record.request.grants
-    .map((grant) => (grant.type === 's3' ? `• s3 \`${grant.bucket}/${grant.prefix ?? ''}\` ${grant.level}` : `• policy \`${grant.arn}\``))
+    .map((grant) =>
+      grant.type === 's3' ? `• s3 \`${e(grant.bucket)}/${e(grant.prefix ?? '')}\` ${grant.level}` : `• policy \`${e(grant.arn)}\``,
+    )
     .join('\n');
 }
 
@@ -22,10 +34,10 @@ export function grantLines(record: AccessRequestRecord): string {
 export function planSummary(record: AccessRequestRecord): string {
   const { request, plan } = record;
   return [
-    `*${request.cluster}/${request.namespace}/${request.serviceAccount}* for ${record.durationHours}h`,
+    `*${e(request.cluster)}/${e(request.namespace)}/${e(request.serviceAccount)}* for ${record.durationHours}h`,
     grantLines(record),
-    `role \`${plan.role.arn}\``,
-    ...(request.justification ? [`_${request.justification}_`] : []),
+    `role \`${e(plan.role.arn)}\``,
+    ...(request.justification ? [`_${e(request.justification)}_`] : []),
   ].join('\n');
 }
 
@@ -37,7 +49,7 @@ export function submittedReply(record: AccessRequestRecord): SlackMessage {
 
 /** What approvers see in their channel, with one-click buttons. */
 export function approvalRequestMessage(record: AccessRequestRecord): SlackMessage {
-  const text = `Access request \`${record.id}\` from ${record.requester.email ?? record.requester.subject} needs approval`;
+  const text = `Access request \`${record.id}\` from ${e(record.requester.email ?? record.requester.subject)} needs approval`;
   return {
     text,
     blocks: [
@@ -71,8 +83,8 @@ export function approvalRequestMessage(record: AccessRequestRecord): SlackMessag
 export function decidedMessage(record: AccessRequestRecord, decidedBy: string): SlackMessage {
   const pending = record.status === RequestStatus.Pending;
   const outcome = pending
-    ? `approval ${record.approvals.length} recorded by ${decidedBy}; more needed`
-    : `${record.status} by ${decidedBy}`;
+    ? `approval ${record.approvals.length} recorded by ${e(decidedBy)}; more needed`
+    : `${record.status} by ${e(decidedBy)}`;
   const text = `Access request \`${record.id}\`: ${outcome}`;
   return { text, blocks: [section(text), section(planSummary(record))] };
 }
@@ -81,7 +93,8 @@ export function decidedMessage(record: AccessRequestRecord, decidedBy: string): 
 export function requesterNotification(record: AccessRequestRecord): SlackMessage | undefined {
   const id = `\`${record.id}\``;
   const last = record.events[record.events.length - 1];
-  const reason = last?.comment ?? last?.reason;
+  const said = last?.comment ?? last?.reason;
+  const reason = said === undefined ? undefined : e(said);
   switch (record.status) {
     case RequestStatus.Approved:
       return { text: `Your access request ${id} was approved; provisioning has started.` };
@@ -91,11 +104,13 @@ export function requesterNotification(record: AccessRequestRecord): SlackMessage
       const delivery =
         record.request.delivery === 'apply' && record.grant?.mode === GrantMode.Provisioned
           ? 'The ServiceAccount was applied to the cluster.'
-          : `Apply this ServiceAccount${record.grant?.mode === GrantMode.PlanOnly ? ' (plan only: the IAM role was not created by the broker)' : ''}:\n\`\`\`${record.plan.serviceAccount.yaml}\`\`\``;
+          : `Apply this ServiceAccount${record.grant?.mode === GrantMode.PlanOnly ? ' (plan only: the IAM role was not created by the broker)' : ''}:\n\`\`\`${e(record.plan.serviceAccount.yaml)}\`\`\``;
       return { text: `Your access request ${id} is active until ${record.expiresAt}. ${delivery}` };
     }
     case RequestStatus.Failed:
-      return { text: `Provisioning of your access request ${id} failed: ${record.provisioning?.lastError?.message ?? reason}` };
+      return {
+        text: `Provisioning of your access request ${id} failed: ${record.provisioning?.lastError?.message === undefined ? reason : e(record.provisioning.lastError.message)}`,
+      };
     case RequestStatus.Expired:
       return { text: `Your access request ${id} expired.` };
     case RequestStatus.Revoked:
@@ -107,7 +122,7 @@ export function requesterNotification(record: AccessRequestRecord): SlackMessage
 
 /** One line per request for `/irsa list` and `/irsa status`. */
 export function statusLine(record: AccessRequestRecord): string {
-  return `\`${record.id}\` ${record.status} — ${record.request.cluster}/${record.request.namespace}/${record.request.serviceAccount}`;
+  return `\`${record.id}\` ${record.status} — ${e(record.request.cluster)}/${e(record.request.namespace)}/${e(record.request.serviceAccount)}`;
 }
 
 /** The modal `/irsa request` opens. */

@@ -3,7 +3,15 @@ import { SlackNotifier } from '../adapters/slack/slackNotifier';
 import { BrokerError } from '../domain/errors';
 import { AccessRequestRecordSchema } from '../domain/requestLifecycle';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
-import { decidedMessage, planSummary, SlackAction, statusLine, submittedReply, type SlackMessage } from '../domain/slackMessages';
+import {
+  decidedMessage,
+  escapeMrkdwn,
+  planSummary,
+  SlackAction,
+  statusLine,
+  submittedReply,
+  type SlackMessage,
+} from '../domain/slackMessages';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
 import { getAccessRequest } from './getAccessRequest';
 import { identifySlackUser } from './slackIdentity';
@@ -12,7 +20,14 @@ import { submitAccessRequest } from './submitAccessRequest';
 
 /** Work Slack handed over and must not wait for. */
 export const SlackJobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('command'), text: z.string(), userId: z.string(), channelId: z.string() }),
+  z.object({
+    kind: z.literal('command'),
+    text: z.string(),
+    userId: z.string(),
+    channelId: z.string(),
+    /** Where to answer when the bot may not post in the channel (Slack's response_url). */
+    responseUrl: z.string().optional(),
+  }),
   z.object({
     kind: z.literal('decision'),
     action: z.enum([SlackAction.Approve, SlackAction.Reject]),
@@ -20,14 +35,32 @@ export const SlackJobSchema = z.discriminatedUnion('kind', [
     userId: z.string(),
     channelId: z.string(),
     messageTs: z.string(),
+    responseUrl: z.string().optional(),
   }),
   z.object({ kind: z.literal('notify'), record: AccessRequestRecordSchema, isNew: z.boolean() }),
 ]);
 export type SlackJob = z.infer<typeof SlackJobSchema>;
 
+// Error messages may quote what the user typed.
 const failureMessage = (error: unknown): SlackMessage => ({
-  text: error instanceof BrokerError ? `${error.code}: ${error.message}` : 'Something went wrong; the broker logs say what.',
+  text: error instanceof BrokerError ? `${error.code}: ${escapeMrkdwn(error.message)}` : 'Something went wrong; the broker logs say what.',
 });
+
+type UserJob = Exclude<SlackJob, { kind: 'notify' }>;
+
+/**
+ * Answers the user privately where they acted; a bot that may not post there (not in the channel,
+ * a DM it cannot open) answers through the interaction's response_url instead, which needs no
+ * membership.
+ */
+async function reply(job: UserJob, message: SlackMessage, deps: SlackDeps): Promise<void> {
+  try {
+    await deps.slack.postEphemeral(job.channelId, job.userId, message);
+  } catch (error) {
+    if (!job.responseUrl) throw error;
+    await deps.slack.respond(job.responseUrl, { ...message, replaceOriginal: false });
+  }
+}
 
 async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: SlackDeps): Promise<SlackMessage> {
   const caller = await identifySlackUser(job.userId, deps.config, deps.slack);
@@ -55,7 +88,13 @@ async function runDecision(job: Extract<SlackJob, { kind: 'decision' }>, deps: S
       ? await approveAccessRequest(job.requestId, caller, 'approved in Slack', deps)
       : await rejectAccessRequest(job.requestId, caller, `rejected in Slack by ${caller.email ?? caller.subject}`, deps);
   // The approvers' message shows the outcome in place of the buttons.
-  await deps.slack.updateMessage(job.channelId, job.messageTs, decidedMessage(record, caller.email ?? caller.subject));
+  const decided = decidedMessage(record, caller.email ?? caller.subject);
+  try {
+    await deps.slack.updateMessage(job.channelId, job.messageTs, decided);
+  } catch (error) {
+    if (!job.responseUrl) throw error;
+    await deps.slack.respond(job.responseUrl, { ...decided, replaceOriginal: true });
+  }
 }
 
 /**
@@ -68,9 +107,9 @@ export async function runSlackJob(job: SlackJob, deps: SlackDeps): Promise<void>
     return;
   }
   try {
-    if (job.kind === 'command') await deps.slack.postEphemeral(job.channelId, job.userId, await runCommand(job, deps));
+    if (job.kind === 'command') await reply(job, await runCommand(job, deps), deps);
     else await runDecision(job, deps);
   } catch (error) {
-    await deps.slack.postEphemeral(job.channelId, job.userId, failureMessage(error));
+    await reply(job, failureMessage(error), deps);
   }
 }

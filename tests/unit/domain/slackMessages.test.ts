@@ -5,6 +5,7 @@ import { parseSlackCommand } from '../../../src/domain/slackCommand';
 import {
   approvalRequestMessage,
   decidedMessage,
+  escapeMrkdwn,
   grantLines,
   requestFormToCommandText,
   requesterNotification,
@@ -127,10 +128,10 @@ describe('decidedMessage', () => {
     const record = approve(makeAccessRequestRecord({ rule }), rule, bob, NOW);
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: approval 1 recorded by <@U0BOB>; more needed');
+    expect(message.text).toBe('Access request `req-0001`: approval 1 recorded by bob@example.com; more needed');
   });
 
   it('names the outcome and who decided once the request is decided', () => {
@@ -138,10 +139,10 @@ describe('decidedMessage', () => {
     const record = reject(makeAccessRequestRecord(), makeRule(), bob, NOW, 'use the shared bucket');
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: rejected by <@U0BOB>');
+    expect(message.text).toBe('Access request `req-0001`: rejected by bob@example.com');
   });
 
   it('replaces the buttons with the plan summary', () => {
@@ -149,10 +150,10 @@ describe('decidedMessage', () => {
     const record = approved();
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: approved by <@U0BOB>');
+    expect(message.text).toBe('Access request `req-0001`: approved by bob@example.com');
     expect(message.blocks?.some((block) => block.type === 'actions')).toBe(false);
     expect(message.blocks).toHaveLength(2);
   });
@@ -376,5 +377,20 @@ describe('requestFormToCommandText', () => {
         grants: [{ type: 's3', bucket: 'acme-invoices', level: 'read' }],
       },
     });
+  });
+});
+
+describe('escapeMrkdwn', () => {
+  it.each([
+    ['a channel-wide mention', '<!channel> look', '&lt;!channel&gt; look'],
+    ['a user mention', 'ping <@U0ADMIN>', 'ping &lt;@U0ADMIN&gt;'],
+    ['a disguised link', '<https://evil.example|docs>', '&lt;https://evil.example|docs&gt;'],
+    ['an ampersand first, so entities are not double-read', 'a &lt; b & c', 'a &amp;lt; b &amp; c'],
+  ])('makes %s inert', (_what, text, escaped) => {
+    // Arrange / Act
+    const result = escapeMrkdwn(text);
+
+    // Assert
+    expect(result).toBe(escaped);
   });
 });
