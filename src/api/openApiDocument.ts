@@ -201,6 +201,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
         post: {
           operationId: 'createPlan',
           summary: 'Dry run: everything the broker would create for an access request, creating nothing.',
+          security: authenticated,
           requestBody: { required: true, content: { 'application/json': { schema: componentRef('AccessRequest') } } },
           responses: {
             '200': {
@@ -211,6 +212,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
               },
             },
             '400': errorResponse('The body is not valid JSON.'),
+            '401': errorResponse('No caller identity.'),
             '404': errorResponse('The cluster is not configured.'),
             '406': errorResponse('The Accept header names no media type the route offers.'),
             '415': errorResponse('The body is not application/json.'),
