@@ -30,7 +30,7 @@ const aliceClaims = () => ({
 
 describe('the local API started by npm start', () => {
   it('prints its URL and a curl example', () => {
-    expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans`);
+    expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans -H "authorization: Bearer $TOKEN"`);
   });
 
   it('serves POST /plans with the whole plan as JSON', async () => {
