@@ -116,12 +116,47 @@ async function main() {
     const rerunWrites = iamLog.writes().length;
     const rerunCalls = iamLog.calls.length + kubeRequests.count();
 
+    // Second pass: each workload gets a second grant (another bucket) while its first stays active.
+    iamLog.calls.length = 0;
+    eksLog.calls.length = 0;
+    kubeRequests.reset();
+    const added: string[] = [];
+    await inBatches(
+      Array.from({ length: flows }, (_, index) => index),
+      async (index) => {
+        const { id } = await submitAccessRequest(
+          {
+            cluster: 'harness',
+            namespace,
+            serviceAccount: `workload-${index}`,
+            delivery: 'apply',
+            grants: [{ type: 's3', bucket: 'acme-bench-reports', prefix: `w${index}/`, level: 'read' }],
+          },
+          developer,
+          deps,
+        );
+        await approveAccessRequest(id, approver, undefined, deps);
+        if ((await provisionGrant(id, deps)).status === 'active') added.push(id);
+      },
+    );
+    const addedCalls = iamLog.calls.length + eksLog.calls.length;
+    const addedByName = countBy([...eksLog.calls, ...iamLog.calls]);
+    const addedKubeRequests = kubeRequests.count();
+    const addedMinimum = 3 * flows; /* CreatePolicy, AttachRolePolicy, and GetRole: the ownership proof before touching a role */
+    iamLog.calls.length = 0;
+    kubeRequests.reset();
+    await inBatches([...added], async (id) => void (await provisionGrant(id, deps)));
+    const addedRerunCalls = iamLog.calls.length + kubeRequests.count();
+    ids.push(...added);
+
     const live = await brokerObjects(moto.endpoint);
     const records = await Promise.all(ids.map((id) => deps.store.get(id)));
     const roleNames = new Set(live.roles.map((role) => role.RoleName));
-    const lost = flows - records.filter((record) => record?.status === 'active' && roleNames.has(record.plan.role.name)).length;
+    const lost = 2 * flows - records.filter((record) => record?.status === 'active' && roleNames.has(record.plan.role.name)).length;
     const duplicated =
-      live.roles.length - new Set(records.map((record) => record?.plan.role.name)).size + (live.policies.length - live.roles.length);
+      live.roles.length -
+      new Set(records.map((record) => record?.plan.role.name)).size +
+      (live.policies.length - new Set(records.map((record) => record?.plan.permissionPolicy?.arn)).size);
 
     console.log(
       `bench/provision: ${flows} flows (submit → approve → provision → apply), ${concurrency} at a time, against moto, dynalite and kube-apiserver`,
@@ -138,6 +173,13 @@ async function main() {
         ratio: `${(freshKubeRequests / (2 * flows)).toFixed(3)}x`,
       },
       'AWS + Kubernetes calls on a re-run (all grants)': { value: rerunCalls, target: 0, ratio: '-' },
+      'AWS calls per grant added to a workload': {
+        value: (addedCalls / flows).toFixed(3),
+        target: (addedMinimum / flows).toFixed(3),
+        ratio: `${(addedCalls / addedMinimum).toFixed(3)}x`,
+      },
+      'Kubernetes requests per added grant': { value: (addedKubeRequests / flows).toFixed(3), target: '0.000', ratio: '-' },
+      'AWS + Kubernetes calls on a re-run (added grants)': { value: addedRerunCalls, target: 0, ratio: '-' },
       'IAM writes on a re-run (all grants)': { value: rerunWrites, target: 0, ratio: '-' },
       'p50 ms per grant': { value: percentile(latencies, 50).toFixed(1), target: '-', ratio: '-' },
       'p99 ms per grant': { value: percentile(latencies, 99).toFixed(1), target: '-', ratio: '-' },
@@ -147,6 +189,9 @@ async function main() {
     console.log(`AWS calls of the fresh pass by name: ${JSON.stringify(freshByName)}`);
     console.log('minimum: DescribeCluster once per cluster + CreatePolicy, CreateRole, AttachRolePolicy per grant;');
     console.log('         Kubernetes: one read (the ownership check) + one server-side apply per grant.');
+    console.log(`AWS calls of the added-grant pass by name: ${JSON.stringify(addedByName)}`);
+    console.log("minimum for an added grant: CreatePolicy + AttachRolePolicy, and GetRole to prove the role is the workload's;");
+    console.log('         Kubernetes: none (the ServiceAccount already carries the role, whose ARN never changes).');
   } finally {
     await Promise.all([moto.stop(), dynamo.stop(), kube.stop(), webhook.stop()]);
   }

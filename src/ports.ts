@@ -1,8 +1,10 @@
 import type { ClusterConfig } from './domain/brokerConfig';
+import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
 import type { SlackMessage } from './domain/slackMessages';
 import type { AccessRequestRecord, RequestStatus } from './domain/requestLifecycle';
+import type { WorkloadRecord } from './domain/workload';
 
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
 export interface ClusterIssuerSource {
@@ -14,6 +16,8 @@ export interface AccessRequestFilter {
   status?: RequestStatus;
   cluster?: string;
   namespace?: string;
+  /** Only with cluster and namespace: one workload's requests. */
+  serviceAccount?: string;
   requester?: string;
 }
 
@@ -32,6 +36,25 @@ export interface AccessRequestStore {
   replace(record: AccessRequestRecord, expectedVersion: number): Promise<void>;
   /** Newest first. */
   list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>>;
+}
+
+/** Filters of the workload list; all given ones must match. */
+export interface WorkloadFilter {
+  cluster?: string;
+  namespace?: string;
+}
+
+/**
+ * Workloads (one item each, in the same table). Every write is conditional on `version`, so changes
+ * to one workload's role are serialized: racing writers produce one winner and a CONCURRENT_UPDATE.
+ */
+export interface WorkloadStore {
+  get(key: string): Promise<WorkloadRecord | undefined>;
+  /** Creates the workload (expectedVersion undefined: it must not exist) or replaces it at expectedVersion. */
+  put(record: WorkloadRecord, expectedVersion: number | undefined): Promise<void>;
+  /** Deletes the workload if it is still at expectedVersion. */
+  delete(key: string, expectedVersion: number): Promise<void>;
+  list(filter: WorkloadFilter, page: { limit: number; cursor?: string }): Promise<Page<WorkloadRecord>>;
 }
 
 export interface Clock {
@@ -117,8 +140,8 @@ export interface IamGateway {
   deleteRole(roleName: string): Promise<void>;
 }
 
-/** Starts provisioning of an approved request (by id) without waiting for it. */
-export type ProvisioningQueue = JobQueue<string>;
+/** Starts provisioning of an approved request without waiting for it. */
+export type ProvisioningQueue = JobQueue<ProvisionJob>;
 
 /** How to reach a cluster's API server. */
 export interface ClusterConnection {

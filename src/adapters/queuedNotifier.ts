@@ -1,11 +1,11 @@
+import { notifyJobOf, type SlackJob } from '../domain/jobs';
 import type { AccessRequestRecord } from '../domain/requestLifecycle';
 import type { JobQueue, Notifier } from '../ports';
-import type { SlackJob } from '../usecases/slackJobs';
 
 /**
- * Hands each notification to the Slack worker with a snapshot of the request as stored, so the
- * message describes exactly that change even if the request moves on meanwhile. A hand-off that
- * fails is logged: a lost notification must not undo or fail the change.
+ * Hands each notification to the Slack worker as the facts of that change (status, note), so the
+ * message describes exactly that change even if the request moves on meanwhile, without sending the
+ * whole record. A hand-off that fails is logged: a lost notification must not undo or fail the change.
  */
 export class QueuedNotifier implements Notifier {
   constructor(
@@ -15,7 +15,7 @@ export class QueuedNotifier implements Notifier {
 
   async requestStored(record: AccessRequestRecord, isNew: boolean): Promise<void> {
     try {
-      await this.jobs.enqueue({ kind: 'notify', record, isNew });
+      await this.jobs.enqueue(notifyJobOf(record, isNew));
     } catch (error) {
       this.log({ level: 'WARN', message: 'notification hand-off failed', requestId: record.id, error: (error as Error).message });
     }

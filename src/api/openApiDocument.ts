@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
 import { GrantPlanSchema } from '../domain/grantPlan';
 import { AuditEventSchema } from '../domain/requestLifecycle';
+import { PlanResponseSchema } from '../usecases/planGrant';
+import { WorkloadSummarySchema, WorkloadViewSchema } from '../usecases/readWorkloads';
 import { AccessRequestViewSchema, DecisionBodySchema } from './accessRequestView';
 import { ErrorResponseSchema } from './errorResponse';
 
@@ -23,6 +25,9 @@ function componentSchemas(): Record<string, unknown> {
   for (const schema of [
     AccessRequestSchema,
     GrantPlanSchema,
+    PlanResponseSchema,
+    WorkloadViewSchema,
+    WorkloadSummarySchema,
     ErrorResponseSchema,
     AccessRequestViewSchema,
     AuditEventSchema,
@@ -187,6 +192,58 @@ const accessRequestPaths = {
   },
 };
 
+const workloadParameters = ['cluster', 'namespace', 'serviceAccount'].map((name) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+}));
+
+const workloadPaths = {
+  '/workloads': {
+    get: {
+      operationId: 'listWorkloads',
+      summary: 'Workloads with grants (one IAM role each), filtered by cluster and namespace, paginated with an opaque cursor.',
+      security: authenticated,
+      parameters: [
+        { name: 'cluster', in: 'query', schema: { type: 'string' } },
+        { name: 'namespace', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': {
+          description: 'A page.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { items: { type: 'array', items: componentRef('WorkloadSummary') }, nextCursor: { type: 'string' } },
+              },
+            },
+          },
+        },
+        '400': errorResponse('A cursor this API did not issue, or one from a list with other filters.'),
+        '401': errorResponse('No caller identity.'),
+        '422': errorResponse('Invalid filter.'),
+      },
+    },
+  },
+  '/workloads/{cluster}/{namespace}/{serviceAccount}': {
+    get: {
+      operationId: 'getWorkload',
+      summary: "A workload: role ARN, binding, active grants with their expiry, and the effective permissions (the union of its grants').",
+      security: authenticated,
+      parameters: workloadParameters,
+      responses: {
+        '200': json('WorkloadView', 'The workload.'),
+        '401': errorResponse('No caller identity.'),
+        '404': errorResponse('No workload of that name has grants.'),
+      },
+    },
+  },
+};
+
 /** The broker's OpenAPI 3.1 document. */
 export function makeOpenApiDocument(version: string): Record<string, unknown> {
   return {
@@ -205,15 +262,17 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
           requestBody: { required: true, content: { 'application/json': { schema: componentRef('AccessRequest') } } },
           responses: {
             '200': {
-              description: 'The plan. With `Accept: application/yaml`, only the ServiceAccount manifest.',
+              description:
+                'The plan, with what it meets on its workload (existing grants, what this request adds, attached policies against the quota). With `Accept: application/yaml`, only the ServiceAccount manifest.',
               content: {
-                'application/json': { schema: componentRef('GrantPlan') },
+                'application/json': { schema: componentRef('PlanResponse') },
                 'application/yaml': { schema: { type: 'string' } },
               },
             },
             '400': errorResponse('The body is not valid JSON.'),
             '401': errorResponse('No caller identity.'),
             '404': errorResponse('The cluster is not configured.'),
+            '409': errorResponse("The request's trust differs from its workload's (WORKLOAD_TRUST_MISMATCH)."),
             '406': errorResponse('The Accept header names no media type the route offers.'),
             '415': errorResponse('The body is not application/json.'),
             '422': errorResponse('The request breaks the schema, a broker rule or an IAM limit.'),
@@ -222,6 +281,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
         },
       },
       ...accessRequestPaths,
+      ...workloadPaths,
       '/openapi.json': {
         get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
       },

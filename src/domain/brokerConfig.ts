@@ -151,6 +151,11 @@ export const BrokerConfigSchema = z
     allowSubjectPatterns: z.boolean().default(false),
     /** IAM's default trust-policy quota is 2,048 characters; it can be raised to 4,096. */
     trustPolicySizeLimit: z.number().int().min(512).max(4096).default(2048),
+    /**
+     * IAM's quota of managed policies attached to one role in the clusters' accounts: 10 by default,
+     * raisable to 20. Each grant's own policy counts, and each distinct allow-listed policy once.
+     */
+    managedPoliciesPerRole: z.number().int().min(1).max(20).default(10),
     /** Who may request where and who approves; the first rule matching cluster and namespace applies. */
     approvalRules: z.array(ApprovalRuleSchema).default([]),
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),

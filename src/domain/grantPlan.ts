@@ -58,6 +58,17 @@ export const GrantPlanSchema = z
   .meta({ id: 'GrantPlan' });
 export type GrantPlan = z.infer<typeof GrantPlanSchema>;
 
+/** Stands for the request id in dry-run plans, which have none yet. */
+export const PLANNED_REQUEST_ID = 'REQUEST-ID';
+
+/**
+ * Each grant has a policy of its own on the workload's role, named after the role and the grant
+ * (at most 64 + 1 + 36 characters, within IAM's 128).
+ */
+export function grantPolicyName(roleName: string, requestId: string = PLANNED_REQUEST_ID): string {
+  return `${roleName}.${requestId}`;
+}
+
 export interface GrantPlanInput {
   request: AccessRequest;
   cluster: ClusterConfig;
@@ -140,15 +151,19 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
     serviceAccountPattern: request.serviceAccountPattern,
   });
   const permissionPolicyDocument = makePermissionPolicy(request.grants, partition, (bucket) => bucketAccountOf(config, cluster, bucket));
-  const tags = makeTags({
+  // The role belongs to the workload, whose grants come and go: it carries no grant's id. Each
+  // grant's policy does, so that removing one grant can prove which policy is its own.
+  const workloadTags = {
     cluster: cluster.name,
     namespace: request.namespace,
     serviceAccount: request.serviceAccount,
-    requestId: input.requestId,
     extraTags: config.extraTags,
-  });
+  };
+  const tags = makeTags(workloadTags);
+  const policyTags = makeTags({ ...workloadTags, requestId: input.requestId });
+  const policyName = grantPolicyName(roleName, input.requestId);
   checkIamLimits(
-    { roleName, rolePath: config.rolePath, trustPolicy, permissionPolicy: permissionPolicyDocument, tags },
+    { roleName, rolePath: config.rolePath, trustPolicy, permissionPolicy: permissionPolicyDocument, tags: policyTags },
     config.trustPolicySizeLimit,
   );
 
@@ -182,11 +197,11 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
       tags,
     },
     permissionPolicy: permissionPolicyDocument && {
-      name: roleName,
+      name: policyName,
       path: config.rolePath,
-      arn: arns.policy(partition, accountId, config.rolePath, roleName),
+      arn: arns.policy(partition, accountId, config.rolePath, policyName),
       document: permissionPolicyDocument,
-      tags,
+      tags: policyTags,
     },
     managedPolicyArns,
     serviceAccount: { manifest: manifest.object, yaml: manifest.yaml, podSpec: manifest.podSpec, podSpecYaml: manifest.podSpecYaml },
@@ -194,7 +209,7 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
       roleNameLength: { used: roleName.length, limit: IamLimits.roleName },
       trustPolicySize: { used: policySize(trustPolicy), limit: config.trustPolicySizeLimit },
       permissionPolicySize: permissionPolicyDocument && { used: policySize(permissionPolicyDocument), limit: IamLimits.managedPolicySize },
-      tags: { used: tags.length, limit: IamLimits.tagsPerResource },
+      tags: { used: policyTags.length, limit: IamLimits.tagsPerResource },
     },
   };
 }

@@ -8,6 +8,11 @@ export function isManagedByBroker(tags: readonly Tag[]): boolean {
   return tags.some((tag) => tag.Key === MANAGED_BY_TAG && tag.Value === MANAGED_BY_VALUE);
 }
 
+/** The request a broker object was created for, when its tags name one (roles made before workloads did). */
+export function requestIdOf(tags: readonly Tag[]): string | undefined {
+  return tags.find((tag) => tag.Key === REQUEST_ID_TAG)?.Value;
+}
+
 /** Whether the tags say the broker created this object for this request. */
 export function isOwnedByRequest(tags: readonly Tag[], requestId: string): boolean {
   if (!isManagedByBroker(tags)) return false;
@@ -52,4 +57,46 @@ export function canonicalJson(value: unknown): string {
 /** Whether two policy documents say the same thing, whatever their key order. */
 export function sameDocument(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
+}
+
+/** The workload a role's tags name, if the broker tagged it. */
+function taggedWorkload(tags: readonly Tag[]): { cluster?: string; namespace?: string; serviceAccount?: string } {
+  const value = (key: string) => tags.find((tag) => tag.Key === `${BROKER_TAG_PREFIX}${key}`)?.Value;
+  return { cluster: value('cluster'), namespace: value('namespace'), serviceAccount: value('service-account') };
+}
+
+/**
+ * Refuses to touch a role the broker did not create (409), or one it created for another workload
+ * (a same-named role can only come from a cut, hashed name or a hand-made copy). Which grant made the
+ * role does not matter: the role belongs to the workload, whose grants come and go.
+ */
+export function assertOwnedByWorkload(
+  name: string,
+  tags: readonly Tag[],
+  workload: { cluster: string; namespace: string; serviceAccount: string },
+): void {
+  if (!isManagedByBroker(tags)) {
+    throw new ConflictError('FOREIGN_IAM_OBJECT', `IAM role ${name} exists and is not managed by irsa-broker; it was left untouched`, {
+      details: { kind: 'role', name },
+    });
+  }
+  const tagged = taggedWorkload(tags);
+  if (tagged.cluster !== workload.cluster || tagged.namespace !== workload.namespace || tagged.serviceAccount !== workload.serviceAccount) {
+    throw new ConflictError(
+      'IAM_OBJECT_OWNED_BY_ANOTHER_WORKLOAD',
+      `IAM role ${name} belongs to workload ${tagged.cluster}/${tagged.namespace}/${tagged.serviceAccount}; it was left untouched`,
+      { details: { kind: 'role', name, owner: tagged } },
+    );
+  }
+}
+
+/** Whether a role's tags name this workload (and the broker made it). */
+export function isOwnedByWorkload(tags: readonly Tag[], workload: { cluster: string; namespace: string; serviceAccount: string }): boolean {
+  const tagged = taggedWorkload(tags);
+  return (
+    isManagedByBroker(tags) &&
+    tagged.cluster === workload.cluster &&
+    tagged.namespace === workload.namespace &&
+    tagged.serviceAccount === workload.serviceAccount
+  );
 }

@@ -89,12 +89,17 @@ export function decidedMessage(record: AccessRequestRecord, decidedBy: string): 
   return { text, blocks: [section(text), section(planSummary(record))] };
 }
 
-/** What the requester hears when their request changes, or nothing for steps they need not hear about. */
-export function requesterNotification(record: AccessRequestRecord): SlackMessage | undefined {
-  const id = `\`${record.id}\``;
+/** The comment or reason of the request's latest change. */
+function lastNote(record: AccessRequestRecord): string | undefined {
   const last = record.events[record.events.length - 1];
-  const said = last?.comment ?? last?.reason;
-  const reason = said === undefined ? undefined : e(said);
+  return last?.comment ?? last?.reason;
+}
+
+/** What the requester hears when their request changes, or nothing for steps they need not hear about. */
+export function requesterNotification(record: AccessRequestRecord, note = lastNote(record)): SlackMessage | undefined {
+  const id = `\`${record.id}\``;
+  // The note is someone's comment or reason: inert in mrkdwn.
+  const reason = note === undefined ? undefined : e(note);
   switch (record.status) {
     case RequestStatus.Approved:
       return { text: `Your access request ${id} was approved; provisioning has started.` };

@@ -1,16 +1,15 @@
-import * as z from 'zod';
+import { ProvisionJobSchema } from '../domain/jobs';
 import { provisionGrant } from '../usecases/provisionGrant';
 import { provisioningDeps } from './wiring/provisioningDeps';
 
-const ProvisionEventSchema = z.object({ requestId: z.uuid() });
-
 /**
- * Invoked asynchronously with `{ requestId }` once a request is approved. Failures are recorded on
+ * Invoked asynchronously with a ProvisionJob (`{ requestId }`, the schema the approving function
+ * encoded it with) once a request is approved. Failures are recorded on
  * the request (status `failed`, `provisioning.lastError`) rather than thrown, so Lambda's own
  * retries only happen for crashes, and they resume where the crash stopped.
  */
 export const handler = async (event: unknown): Promise<{ requestId: string; status: string }> => {
-  const { requestId } = ProvisionEventSchema.parse(event);
+  const { requestId } = ProvisionJobSchema.parse(event);
   const record = await provisionGrant(requestId, provisioningDeps());
   console.log(
     JSON.stringify({

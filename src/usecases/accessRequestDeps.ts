@@ -1,10 +1,12 @@
 import type { BrokerConfig } from '../domain/brokerConfig';
-import type { AccessRequestStore, ClusterIssuerSource, Clock, IdSource, ProvisioningQueue } from '../ports';
+import type { AccessRequestStore, ClusterIssuerSource, Clock, IdSource, ProvisioningQueue, WorkloadStore } from '../ports';
 
 /** What the access-request use cases need; handlers build it once per cold start. */
 export interface AccessRequestDeps {
   config: BrokerConfig;
   store: AccessRequestStore;
+  /** Workloads: each one's role, trust, binding and grants. */
+  workloads: WorkloadStore;
   clock: Clock;
   ids: IdSource;
   issuers: ClusterIssuerSource;

@@ -15,7 +15,7 @@ export function afterApproval(record: AccessRequestRecord, now: Date, deps: Pick
 
 /** Hands an approved request to the provisioning function; a lost hand-off is resumed with /retry. */
 export async function startProvisioningIfApproved(record: AccessRequestRecord, deps: Pick<AccessRequestDeps, 'queue'>): Promise<void> {
-  if (record.status === RequestStatus.Approved) await deps.queue.enqueue(record.id);
+  if (record.status === RequestStatus.Approved) await deps.queue.enqueue({ requestId: record.id });
 }
 
 /** Adds the caller's approval; the approval that completes the count moves the grant on. */

@@ -1,18 +1,30 @@
+import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
 import { findCluster, type BrokerConfig } from '../domain/brokerConfig';
 import { NotFoundError } from '../domain/errors';
-import { makeGrantPlan, type GrantPlan } from '../domain/grantPlan';
+import { GrantPlanSchema, makeGrantPlan } from '../domain/grantPlan';
 import { parseInput } from '../domain/parseInput';
-import type { ClusterIssuerSource } from '../ports';
+import { makeWorkloadOutlook, WorkloadOutlookSchema } from '../domain/workloadOutlook';
+import type { AccessRequestStore, ClusterIssuerSource, WorkloadStore } from '../ports';
+import { readWorkloadState } from './workloadState';
+
+/** A dry run's answer: the plan of this request, and what it meets on its workload. */
+export const PlanResponseSchema = GrantPlanSchema.extend({ workload: WorkloadOutlookSchema }).meta({ id: 'PlanResponse' });
+export type PlanResponse = z.infer<typeof PlanResponseSchema>;
 
 export interface PlanGrantDeps {
   config: BrokerConfig;
   issuers: ClusterIssuerSource;
   serviceAccountTemplate: string;
+  store: AccessRequestStore;
+  workloads: WorkloadStore;
 }
 
-/** Dry run: validates a request and returns everything the broker would create, creating nothing. */
-export async function planGrant(input: unknown, deps: PlanGrantDeps): Promise<GrantPlan> {
+/**
+ * Dry run: validates a request and returns everything the broker would create, creating nothing —
+ * planned against the whole workload, so that what a submit would refuse is refused here too.
+ */
+export async function planGrant(input: unknown, deps: PlanGrantDeps): Promise<PlanResponse> {
   const request = parseInput(AccessRequestSchema, input, 'access request');
   const cluster = findCluster(deps.config, request.cluster);
   if (!cluster) {
@@ -21,5 +33,7 @@ export async function planGrant(input: unknown, deps: PlanGrantDeps): Promise<Gr
     });
   }
   const issuerUrl = await deps.issuers.getIssuerUrl(cluster);
-  return makeGrantPlan({ request, cluster, issuerUrl, config: deps.config, serviceAccountTemplate: deps.serviceAccountTemplate });
+  const plan = makeGrantPlan({ request, cluster, issuerUrl, config: deps.config, serviceAccountTemplate: deps.serviceAccountTemplate });
+  const workload = makeWorkloadOutlook(await readWorkloadState(request, deps), plan, undefined, deps.config.managedPoliciesPerRole);
+  return { ...plan, workload };
 }

@@ -5,12 +5,24 @@ import { findCluster } from '../domain/brokerConfig';
 import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
 import type { GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
-import { assertOwnedByRequest, sameDocument } from '../domain/ownership';
+import { assertOwnedByRequest, assertOwnedByWorkload, sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import type { PolicyDocument } from '../domain/policyDocument';
+import {
+  assertSameTrust,
+  attachmentsOf,
+  newWorkload,
+  otherGrants,
+  withGrant,
+  workloadGrantOf,
+  WorkloadGrantStatus,
+  workloadKeyOf,
+} from '../domain/workload';
 import type { ClusterConnection, LivePolicy } from '../ports';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
+import { WorkloadLease } from './workloadLease';
+import { grantsHoldingObjects } from './workloadState';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 const HOUR_MS = 3_600_000;
@@ -109,31 +121,45 @@ async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: Provis
     await journal.apply((record) => ({ ...record, provisioning: { ...record.provisioning, policyCreated: true } }));
 }
 
-/** Returns whether the role was created just now (so it has no attachments yet). */
-async function ensureRole(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<boolean> {
+/** The role is the workload's: its description names the workload, not the grant that happened to create it. */
+const roleDescription = (journal: GrantJournal) => {
+  const { cluster, namespace, serviceAccount } = journal.current.request;
+  return `irsa-broker workload ${workloadKeyOf(cluster, namespace, serviceAccount)}`;
+};
+
+/**
+ * Returns whether the role was created just now (so it has no attachments yet). `roleExpected`: the
+ * workload has other grants, so the role exists — read it instead of trying to create it.
+ */
+async function ensureRole(plan: GrantPlan, roleExpected: boolean, journal: GrantJournal, deps: ProvisioningDeps): Promise<boolean> {
   const { role } = plan;
-  if (!journal.progress.roleCreated) {
-    const outcome = await deps.iam.createRole({ ...role, description: `irsa-broker grant ${journal.current.id}` });
+  const known = roleExpected || journal.progress.roleCreated === true;
+  if (!known) {
+    const outcome = await deps.iam.createRole({ ...role, description: roleDescription(journal) });
     if (outcome === 'created') {
       await journal.change(`CreateRole ${role.arn}`, { roleCreated: true });
       return true;
     }
   }
-  const live = await retryWhileNotVisible(async () => {
-    const found = await deps.iam.findRole(role.name);
-    if (!found) throw new DependencyUnavailableError('IAM_NO_SUCH_ENTITY', `role ${role.name} is not visible`);
-    return found;
-  }).catch(async (error: unknown) => {
-    if (error instanceof BrokerError && error.code === 'IAM_NO_SUCH_ENTITY' && journal.progress.roleCreated) {
-      // Deleted behind the broker's back since it was created: make it again.
-      await deps.iam.createRole({ ...role, description: `irsa-broker grant ${journal.current.id}` });
-      await journal.change(`CreateRole ${role.arn} (it had disappeared)`);
-      return undefined;
-    }
-    throw error;
-  });
-  if (!live) return true;
-  assertOwnedByRequest('role', role.name, live.tags, journal.current.id);
+  // A role another grant made long ago is visible; one created a moment ago (or found just now under
+  // its name) may not be yet.
+  const live = roleExpected
+    ? await deps.iam.findRole(role.name)
+    : await retryWhileNotVisible(async () => {
+        const found = await deps.iam.findRole(role.name);
+        if (!found) throw new DependencyUnavailableError('IAM_NO_SUCH_ENTITY', `role ${role.name} is not visible`);
+        return found;
+      }).catch((error: unknown) => {
+        if (error instanceof BrokerError && error.code === 'IAM_NO_SUCH_ENTITY' && known) return undefined;
+        throw error;
+      });
+  if (!live) {
+    // The workload's role was deleted behind the broker's back: make it again (the reconciler reports it too).
+    await deps.iam.createRole({ ...role, description: roleDescription(journal) });
+    await journal.change(`CreateRole ${role.arn} (it had disappeared)`, { roleCreated: true });
+    return true;
+  }
+  assertOwnedByWorkload(role.name, live.tags, journal.current.request);
   if (!sameDocument(live.trustPolicy, role.trustPolicy)) {
     await deps.iam.updateTrustPolicy(role.name, role.trustPolicy);
     await journal.change(`UpdateAssumeRolePolicy ${role.arn} (trust differed)`);
@@ -147,14 +173,27 @@ async function ensureRole(plan: GrantPlan, journal: GrantJournal, deps: Provisio
   return false;
 }
 
-/** The policies the role must have attached: its own, then the allow-listed managed ones. */
+/** The policies one grant attaches to the workload's role: its own, then the allow-listed managed ones. */
 export function wantedAttachments(plan: GrantPlan): string[] {
-  return [...(plan.permissionPolicy ? [plan.permissionPolicy.arn] : []), ...plan.managedPolicyArns];
+  return attachmentsOf([{ policyArn: plan.permissionPolicy?.arn, managedPolicyArns: plan.managedPolicyArns }]);
 }
 
-async function ensureAttachments(plan: GrantPlan, roleIsNew: boolean, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
-  // A role created in this run has no attachments: skip the read.
-  const attached = roleIsNew ? [] : await deps.iam.listAttachedPolicyArns(plan.role.name);
+/**
+ * Attaches what the grant needs and the role lacks. Which attachments the role has is known without a
+ * read for a role created in this run (none) and for a role other grants hold (theirs, plus what this
+ * grant's earlier attempts attached; AttachRolePolicy is idempotent, so a stale guess costs one call).
+ */
+async function ensureAttachments(
+  plan: GrantPlan,
+  known: { roleIsNew: boolean; heldByOthers?: string[] },
+  journal: GrantJournal,
+  deps: ProvisioningDeps,
+): Promise<void> {
+  const attached = known.roleIsNew
+    ? []
+    : known.heldByOthers
+      ? [...known.heldByOthers, ...(journal.progress.attached ?? [])]
+      : await deps.iam.listAttachedPolicyArns(plan.role.name);
   for (const arn of wantedAttachments(plan)) {
     if (attached.includes(arn)) continue;
     await retryWhileNotVisible(() => deps.iam.attachPolicy(plan.role.name, arn));
@@ -176,10 +215,15 @@ export async function clusterConnection(plan: GrantPlan, deps: ProvisioningDeps)
   };
 }
 
-/** For `delivery: apply`: the ServiceAccount goes into the cluster, after the role exists. */
-async function ensureServiceAccount(journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+/**
+ * For `delivery: apply`: the ServiceAccount goes into the cluster, after the role exists — once per
+ * workload. Its role ARN never changes while the workload has a grant, so a later grant leaves the
+ * binding as it is (no restart, no Kubernetes call).
+ */
+async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease, deps: ProvisioningDeps): Promise<void> {
   const { plan, request } = journal.current;
   if (request.delivery !== Delivery.Apply) return;
+  if (lease.current.binding && lease.current.binding.appliedBy !== journal.current.id) return;
   const applier = await deps.serviceAccounts();
   const outcome = await applier.apply(await clusterConnection(plan, deps), plan.serviceAccount.manifest, {
     adopt: request.adoptExistingServiceAccount && deps.config.delivery.allowAdoption,
@@ -192,11 +236,36 @@ async function ensureServiceAccount(journal: GrantJournal, deps: ProvisioningDep
     { serviceAccount: ownership },
     AuditEventType.KubernetesChange,
   );
+  await lease.save((workload) => ({
+    ...workload,
+    binding: { ownership: ownership === 'adopted' ? 'adopted' : 'created', appliedBy: journal.current.id },
+  }));
 }
 
 function failureOf(error: unknown): { code: string; message: string } {
   if (error instanceof BrokerError) return { code: error.code, message: error.message };
   return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Waits this long for another grant's change of the same workload (well within the function's 120 s). */
+const LEASE_WAIT_MS = 60_000;
+
+/**
+ * Leases the request's workload, creating it for its first grant. A workload created here also takes
+ * in the grants provisioned before workloads existed (one role per request then), so that their
+ * role is never mistaken for this grant's alone.
+ */
+async function leaseWorkloadFor(record: AccessRequestRecord, deps: ProvisioningDeps): Promise<WorkloadLease> {
+  const { cluster, namespace, serviceAccount } = record.request;
+  const lease = await WorkloadLease.acquire(workloadKeyOf(cluster, namespace, serviceAccount), record.id, deps, {
+    waitMs: LEASE_WAIT_MS,
+    create: async () => ({
+      ...newWorkload(record.plan, namespace, serviceAccount, deps.clock.now()),
+      grants: await grantsHoldingObjects({ cluster, namespace, serviceAccount }, record.id, deps),
+    }),
+  });
+  if (!lease) throw new ConflictError('WORKLOAD_MISSING', `workload ${cluster}/${namespace}/${serviceAccount} could not be created`);
+  return lease;
 }
 
 /**
@@ -221,7 +290,11 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     }));
   }
   const { plan } = journal.current;
+  let lease: WorkloadLease | undefined;
   try {
+    lease = await leaseWorkloadFor(journal.current, deps);
+    assertSameTrust(lease.current.subject, plan, lease.current.key);
+    await lease.save((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Provisioning)));
     const cluster = findCluster(deps.config, plan.cluster.name);
     if (!cluster) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${plan.cluster.name} is no longer configured`);
     const info = await deps.clusters.describeCluster(cluster);
@@ -233,11 +306,25 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     }
     await ensureOidcProvider(plan, journal, deps);
     await ensurePolicy(plan, journal, deps);
-    const roleIsNew = await ensureRole(plan, journal, deps);
-    await ensureAttachments(plan, roleIsNew, journal, deps);
-    await ensureServiceAccount(journal, deps);
+    const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);
+    const roleIsNew = await ensureRole(plan, roleExpected, journal, deps);
+    const heldByOthers = roleExpected
+      ? attachmentsOf(otherGrants(lease.current, id).filter((grant) => grant.status === WorkloadGrantStatus.Active))
+      : undefined;
+    await ensureAttachments(plan, { roleIsNew, heldByOthers }, journal, deps);
+    await ensureServiceAccount(journal, lease, deps);
+    await lease.release((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Active)));
   } catch (error) {
-    if (error instanceof ConflictError && error.code === 'CONCURRENT_UPDATE') throw error;
+    // Lost races and a busy workload are for Lambda's retry (or /retry) to take up again.
+    if (error instanceof BrokerError && (error.code === 'CONCURRENT_UPDATE' || error.code === 'WORKLOAD_BUSY')) throw error;
+    // The grant stays on the workload as failed, so its attachments keep the role alive until it is revoked.
+    await lease
+      ?.release((workload) =>
+        workload.grants.some((grant) => grant.requestId === id)
+          ? withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Failed))
+          : workload,
+      )
+      .catch(() => undefined);
     const failure = failureOf(error);
     return journal.apply((current) => ({
       ...transition(current, RequestStatus.Failed, {

@@ -1,5 +1,6 @@
 import { sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { attachmentsOf, workloadKeyOf } from '../domain/workload';
 import { GrantJournal } from './grantJournal';
 import { setDefaultPolicyDocument, wantedAttachments } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -33,8 +34,12 @@ export async function findDrift(record: AccessRequestRecord, deps: ProvisioningD
   }
   const attached = await deps.iam.listAttachedPolicyArns(plan.role.name);
   const wanted = wantedAttachments(plan);
+  // The role is the workload's: what its other grants attached is not extra.
+  const { cluster, namespace, serviceAccount } = record.request;
+  const workload = await deps.workloads.get(workloadKeyOf(cluster, namespace, serviceAccount));
+  const expected = new Set([...wanted, ...(workload ? attachmentsOf(workload.grants) : [])]);
   wanted.filter((arn) => !attached.includes(arn)).forEach((arn) => drift.push({ what: 'attachment-missing', detail: arn }));
-  attached.filter((arn) => !wanted.includes(arn)).forEach((arn) => drift.push({ what: 'attachment-extra', detail: arn }));
+  attached.filter((arn) => !expected.has(arn)).forEach((arn) => drift.push({ what: 'attachment-extra', detail: arn }));
   return drift;
 }
 

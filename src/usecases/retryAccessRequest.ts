@@ -19,6 +19,6 @@ export async function retryAccessRequest(id: string, caller: CallerIdentity, dep
       },
     );
   }
-  await deps.queue.enqueue(id);
+  await deps.queue.enqueue({ requestId: id });
   return record;
 }

@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import { SlackNotifier } from '../adapters/slack/slackNotifier';
 import { BrokerError } from '../domain/errors';
-import { AccessRequestRecordSchema } from '../domain/requestLifecycle';
+import type { SlackJob } from '../domain/jobs';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import {
   decidedMessage,
@@ -17,29 +16,6 @@ import { getAccessRequest } from './getAccessRequest';
 import { identifySlackUser } from './slackIdentity';
 import type { SlackDeps } from './slackDeps';
 import { submitAccessRequest } from './submitAccessRequest';
-
-/** Work Slack handed over and must not wait for. */
-export const SlackJobSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('command'),
-    text: z.string(),
-    userId: z.string(),
-    channelId: z.string(),
-    /** Where to answer when the bot may not post in the channel (Slack's response_url). */
-    responseUrl: z.string().optional(),
-  }),
-  z.object({
-    kind: z.literal('decision'),
-    action: z.enum([SlackAction.Approve, SlackAction.Reject]),
-    requestId: z.string(),
-    userId: z.string(),
-    channelId: z.string(),
-    messageTs: z.string(),
-    responseUrl: z.string().optional(),
-  }),
-  z.object({ kind: z.literal('notify'), record: AccessRequestRecordSchema, isNew: z.boolean() }),
-]);
-export type SlackJob = z.infer<typeof SlackJobSchema>;
 
 // Error messages may quote what the user typed.
 const failureMessage = (error: unknown): SlackMessage => ({
@@ -103,7 +79,9 @@ async function runDecision(job: Extract<SlackJob, { kind: 'decision' }>, deps: S
  */
 export async function runSlackJob(job: SlackJob, deps: SlackDeps): Promise<void> {
   if (job.kind === 'notify') {
-    await new SlackNotifier(deps.slack, deps.config).requestStored(job.record, job.isNew);
+    // The job names the request; what it says now is read here, not carried in the event.
+    const record = await deps.store.get(job.requestId);
+    if (record) await new SlackNotifier(deps.slack, deps.config).tell(record, job);
     return;
   }
   try {

@@ -3,7 +3,7 @@ import { MalformedRequestError } from '../domain/errors';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import { escapeMrkdwn, REQUEST_FORM_CALLBACK, requestFormToCommandText, requestFormView, SlackAction } from '../domain/slackMessages';
 import type { JobQueue, SlackGateway } from '../ports';
-import type { SlackJob } from './slackJobs';
+import type { SlackJob } from '../domain/jobs';
 
 /** The fields of a slash command the broker reads (Slack sends them form-encoded). */
 export const SlashCommandSchema = z.object({

@@ -7,7 +7,9 @@ import { makeGrantPlan } from '../domain/grantPlan';
 import type { CallerIdentity } from '../domain/identity';
 import { parseInput } from '../domain/parseInput';
 import { RequestStatus, submittedEvent, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { makeWorkloadOutlook } from '../domain/workloadOutlook';
 import type { AccessRequestDeps } from './accessRequestDeps';
+import { readWorkloadState } from './workloadState';
 import { afterApproval, startProvisioningIfApproved } from './decideAccessRequest';
 
 const HOUR_MS = 3_600_000;
@@ -35,6 +37,8 @@ export async function submitAccessRequest(body: unknown, caller: CallerIdentity,
     serviceAccountTemplate: deps.serviceAccountTemplate,
     requestId: id,
   });
+  // The whole workload is counted now, so that no approval can lead to a grant IAM would refuse.
+  makeWorkloadOutlook(await readWorkloadState(request, deps), plan, id, deps.config.managedPoliciesPerRole);
   let record: AccessRequestRecord = {
     id,
     version: 1,

@@ -208,4 +208,24 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
       ),
     ).rejects.toMatchObject({ code: 'K8S_UNAUTHORIZED', message: expect.stringContaining('access entry') });
   });
+
+  it('keeps one ServiceAccount for the workload: a second grant leaves it as it is, the last revoke deletes it', async () => {
+    const first = await provisioned(allowed, 'two-grants');
+    const before = await readServiceAccount(allowed, 'two-grants');
+    const { record: second } = await provisioned(allowed, 'two-grants', {
+      grants: [{ type: 's3', bucket: 'acme-reports', level: 'read' }],
+    });
+
+    expect(second.status).toBe('active');
+    const during = await readServiceAccount(allowed, 'two-grants');
+    expect(during.body.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(first.record.plan.role.arn);
+    expect(during.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+
+    await revokeAccessRequest(first.record.id, developer, undefined, first.deps);
+    const afterFirst = await readServiceAccount(allowed, 'two-grants');
+    expect(afterFirst.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+
+    await revokeAccessRequest(second.id, developer, undefined, first.deps);
+    expect((await readServiceAccount(allowed, 'two-grants')).status).toBe(404);
+  });
 });

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalDynamo } from '../../scripts/localDynamo.mjs';
 import { bearerToken, type Caller } from './bearerToken';
+import { startLambdaStandIn, type LambdaStandIn } from './lambdaStandIn';
 
 export const projectRoot = join(__dirname, '../..');
 
@@ -19,36 +20,52 @@ export const people = {
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** The embedded DynamoDB with the table, and the environment handlers read. */
+/** Function names the handlers hand work to, and the handler module each one runs. */
+export const ASYNC_FUNCTIONS = {
+  provision: { variable: 'IRSA_BROKER_PROVISION_FUNCTION', name: 'irsa-broker-test-provisionGrant', module: 'provisionGrant' },
+  slackWorker: { variable: 'IRSA_BROKER_SLACK_WORKER_FUNCTION', name: 'irsa-broker-test-slackWorker', module: 'slackWorker' },
+} as const;
+
+let lambda: LambdaStandIn | undefined;
+
+/**
+ * The embedded DynamoDB with the table, a stand-in of Lambda's Invoke API for the work handlers hand
+ * over (the real LambdaAsyncQueue sends it the real SDK's bytes; the real handler parses them), and
+ * the environment handlers read.
+ */
 export async function startStore(tableName = 'irsa-broker-test') {
-  const dynamo = await startLocalDynamo({ root: projectRoot, tableName });
-  registerInlineWorkers();
+  const [dynamo, standIn] = await Promise.all([
+    startLocalDynamo({ root: projectRoot, tableName }),
+    startLambdaStandIn(
+      Object.fromEntries(Object.values(ASYNC_FUNCTIONS).map((fn) => [fn.name, fn.module])),
+      (path) => require(path),
+      projectRoot,
+    ),
+  ]);
+  lambda = standIn;
   Object.assign(process.env, {
     IRSA_BROKER_TABLE: tableName,
-    IRSA_BROKER_JOBS: 'inline',
     IRSA_BROKER_CONFIG: join(projectRoot, 'config/broker.yaml'),
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: standIn.endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    ...Object.fromEntries(Object.values(ASYNC_FUNCTIONS).map((fn) => [fn.variable, fn.name])),
   });
-  return dynamo;
+  return {
+    ...dynamo,
+    lambda: standIn,
+    stop: async () => {
+      await Promise.all([dynamo.stop(), standIn.stop()]);
+      lambda = undefined;
+    },
+  };
 }
 
-/**
- * With IRSA_BROKER_JOBS=inline, work handed to another function runs in the test process: the
- * workers are the real handlers, loaded from this test file's module registry.
- */
-function registerInlineWorkers(): void {
-  const { registerInlineWorker } = require(join(projectRoot, 'src/adapters/inlineJobQueue'));
-  const worker = (name: string) => (job: unknown) => require(join(projectRoot, 'src/handlers', name)).handler(job);
-  registerInlineWorker('IRSA_BROKER_SLACK_WORKER_FUNCTION', worker('slackWorker'));
-  registerInlineWorker('IRSA_BROKER_PROVISION_FUNCTION', (requestId: string) => worker('provisionGrant')({ requestId }));
-}
-
-/** Waits for the work queued inline by the handlers called so far. */
+/** Waits for the work the handlers called so far handed over (through the Lambda stand-in). */
 export async function settleJobs(): Promise<void> {
-  await require(join(projectRoot, 'src/adapters/inlineJobQueue')).settleInlineJobs();
+  await lambda?.settle();
 }
 
 const context = { functionName: 'test', getRemainingTimeInMillis: () => 10_000, awsRequestId: 'test' } as unknown as Context;

@@ -5,6 +5,7 @@ import type { Tag } from '../../src/domain/makeTags';
 import type { Partition } from '../../src/domain/names';
 import type { PolicyDocument } from '../../src/domain/policyDocument';
 import type { AccessRequestRecord } from '../../src/domain/requestLifecycle';
+import type { WorkloadRecord } from '../../src/domain/workload';
 import type {
   AccessRequestFilter,
   AccessRequestStore,
@@ -17,6 +18,8 @@ import type {
   LivePolicy,
   LiveRole,
   Page,
+  WorkloadFilter,
+  WorkloadStore,
   PolicySpec,
   RoleSpec,
 } from '../../src/ports';
@@ -57,6 +60,7 @@ export class InMemoryAccessRequestStore implements AccessRequestStore {
           (filter.status === undefined || record.status === filter.status) &&
           (filter.cluster === undefined || record.request.cluster === filter.cluster) &&
           (filter.namespace === undefined || record.request.namespace === filter.namespace) &&
+          (filter.serviceAccount === undefined || record.request.serviceAccount === filter.serviceAccount) &&
           (filter.requester === undefined || record.requester.subject === filter.requester),
       )
       .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
@@ -70,6 +74,42 @@ export class InMemoryAccessRequestStore implements AccessRequestStore {
     const record = this.records.get(id);
     if (!record) throw new Error(`no access request ${id} in the store`);
     return copy(record);
+  }
+}
+
+/** Workloads in memory, with the DynamoDB store's conditional-write semantics. */
+export class InMemoryWorkloadStore implements WorkloadStore {
+  readonly records = new Map<string, WorkloadRecord>();
+
+  async get(key: string): Promise<WorkloadRecord | undefined> {
+    const record = this.records.get(key);
+    return record && copy(record);
+  }
+
+  async put(record: WorkloadRecord, expectedVersion: number | undefined): Promise<void> {
+    const stored = this.records.get(record.key);
+    if (expectedVersion === undefined ? stored !== undefined : stored?.version !== expectedVersion) {
+      throw new ConflictError('CONCURRENT_UPDATE', `workload ${record.key} changed while this change was being made`);
+    }
+    this.records.set(record.key, copy(record));
+  }
+
+  async delete(key: string, expectedVersion: number): Promise<void> {
+    if (this.records.get(key)?.version !== expectedVersion) {
+      throw new ConflictError('CONCURRENT_UPDATE', `workload ${key} changed while this change was being made`);
+    }
+    this.records.delete(key);
+  }
+
+  async list(filter: WorkloadFilter, page: { limit: number; cursor?: string }): Promise<Page<WorkloadRecord>> {
+    const matching = [...this.records.values()].filter(
+      (record) =>
+        (filter.cluster === undefined || record.cluster === filter.cluster) &&
+        (filter.namespace === undefined || record.namespace === filter.namespace),
+    );
+    const start = page.cursor ? Number(page.cursor) : 0;
+    const end = start + page.limit;
+    return { items: matching.slice(start, end).map(copy), ...(end < matching.length ? { nextCursor: String(end) } : {}) };
   }
 }
 
@@ -394,11 +434,12 @@ export function makeFakeProvisioningDeps(
   return {
     config,
     store: new InMemoryAccessRequestStore(),
+    workloads: new InMemoryWorkloadStore(),
     clock: new ManualClock(options.now ?? new Date('2030-01-01T09:00:00.000Z')),
     ids: new SequentialIds(),
     issuers: { getIssuerUrl: async (cluster) => cluster.oidcIssuer ?? (await clusters.describeCluster(cluster)).issuerUrl },
     serviceAccountTemplate,
-    queue: { enqueue: async (id: string) => void queued.push(id) },
+    queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam,
     clusters,
     knownOidcProviders: new Map(),

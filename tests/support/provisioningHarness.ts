@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
+import { DynamoWorkloadStore } from '../../src/adapters/aws/dynamoWorkloadStore';
 import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
 import { SdkIamGateway } from '../../src/adapters/aws/iamGateway';
 import { parseBrokerConfig } from '../../src/config';
@@ -30,6 +31,8 @@ export interface IamCallLog {
   writes: () => string[];
   /** Fail call number `at` (1-based): before it reaches IAM, or after IAM has done it (a lost reply). */
   failAt?: { at: number; when: 'before' | 'after' };
+  /** Runs after every call IAM answered, before the caller sees the answer: a check that must hold between calls. */
+  observe?: (command: string) => Promise<void>;
 }
 
 const isWrite = (command: string) => !/^(Get|List)/.test(command);
@@ -43,6 +46,7 @@ function withCallLog<Client extends IAMClient | EKSClient>(client: Client, log: 
       const fault = log.failAt?.at === log.calls.length ? log.failAt : undefined;
       if (fault?.when === 'before') throw Object.assign(new Error(`injected fault before ${name}`), { name: 'InjectedFault' });
       const result = await next(args);
+      await log.observe?.(name);
       if (fault?.when === 'after') throw Object.assign(new Error(`injected fault after ${name}`), { name: 'InjectedFault' });
       return result;
     },
@@ -113,18 +117,17 @@ export function provisioningDeps(
   const config = { ...parseBrokerConfig(text, 'broker.provisioning.yaml'), ...overrides } as ProvisioningDeps['config'];
   const clusters = new EksClusterDirectory((region) => withCallLog(new EKSClient({ endpoint: motoEndpoint, region, credentials }), eksLog));
   const queued: string[] = [];
+  const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {
     config,
-    store: new DynamoAccessRequestStore(
-      new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-      'irsa-broker-test',
-    ),
+    store: new DynamoAccessRequestStore(dynamoClient, 'irsa-broker-test'),
+    workloads: new DynamoWorkloadStore(dynamoClient, 'irsa-broker-test'),
     clock: { now: () => new Date() },
     ids: { newId: () => `00000000-0000-4000-8000-${String(++requestCounter).padStart(12, '0')}` },
     issuers: clusters,
     clusters,
     serviceAccountTemplate: kubeTemplates.serviceAccount,
-    queue: { enqueue: async (id: string) => void queued.push(id) },
+    queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {

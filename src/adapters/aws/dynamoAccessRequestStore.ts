@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../domain/errors';
+import { workloadKeyOf } from '../../domain/workload';
+import { decodeCursor, encodeCursor } from './dynamoCursor';
 import type { AccessRequestRecord } from '../../domain/requestLifecycle';
 import type { AccessRequestFilter, AccessRequestStore, Page } from '../../ports';
 
@@ -12,14 +13,11 @@ export const AccessRequestIndex = {
   ByCluster: { name: 'byCluster', partitionKey: 'cluster' },
   ByStatus: { name: 'byStatus', partitionKey: 'status' },
   ByCreated: { name: 'byCreated', partitionKey: 'entity' },
+  ByWorkload: { name: 'byWorkload', partitionKey: 'workloadKey' },
 } as const;
 type IndexName = (typeof AccessRequestIndex)[keyof typeof AccessRequestIndex]['name'];
 const SORT_KEY = 'createdKey';
 const ENTITY = 'access-request';
-
-const CursorSchema = z
-  .object({ index: z.string(), filter: z.string(), key: z.record(z.string(), z.union([z.string(), z.number()])) })
-  .strict();
 
 interface Item {
   pk: string;
@@ -30,6 +28,7 @@ interface Item {
   cluster: string;
   namespace: string;
   clusterNamespace: string;
+  workloadKey: string;
   requester: string;
   createdKey: string;
   record: AccessRequestRecord;
@@ -46,6 +45,7 @@ function toItem(record: AccessRequestRecord): Item {
     cluster: record.request.cluster,
     namespace: record.request.namespace,
     clusterNamespace: `${record.request.cluster}#${record.request.namespace}`,
+    workloadKey: workloadKeyOf(record.request.cluster, record.request.namespace, record.request.serviceAccount),
     requester: record.requester.subject,
     createdKey: `${record.createdAt}#${record.id}`,
     record,
@@ -54,6 +54,13 @@ function toItem(record: AccessRequestRecord): Item {
 
 /** The most selective index for a filter, and the key value to query it with. */
 function chooseIndex(filter: AccessRequestFilter): { index: IndexName; attribute: string; value: string } {
+  if (filter.cluster && filter.namespace && filter.serviceAccount) {
+    return {
+      index: AccessRequestIndex.ByWorkload.name,
+      attribute: 'workloadKey',
+      value: workloadKeyOf(filter.cluster, filter.namespace, filter.serviceAccount),
+    };
+  }
   if (filter.cluster && filter.namespace) {
     return { index: AccessRequestIndex.ByNamespace.name, attribute: 'clusterNamespace', value: `${filter.cluster}#${filter.namespace}` };
   }
@@ -74,6 +81,7 @@ function residualFilter(
     byCluster: ['cluster'],
     byStatus: ['status'],
     byCreated: [],
+    byWorkload: ['cluster', 'namespace', 'serviceAccount'],
   };
   const remaining = Object.entries(filter).filter(([attribute, value]) => value !== undefined && !covered[index].includes(attribute));
   if (remaining.length === 0) return {};
@@ -82,23 +90,6 @@ function residualFilter(
     ExpressionAttributeNames: Object.fromEntries(remaining.map(([attribute]) => [`#${attribute}`, attribute])),
     ExpressionAttributeValues: Object.fromEntries(remaining.map(([attribute, value]) => [`:${attribute}`, value])),
   };
-}
-
-function encodeCursor(cursor: z.infer<typeof CursorSchema>): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string, index: string, filter: string): Record<string, string | number> {
-  let parsed: z.infer<typeof CursorSchema>;
-  try {
-    parsed = CursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch (error) {
-    throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued', { cause: error });
-  }
-  if (parsed.index !== index || parsed.filter !== filter) {
-    throw new MalformedRequestError('INVALID_CURSOR', 'the cursor belongs to a list with other filters');
-  }
-  return parsed.key;
 }
 
 /** Access requests in one DynamoDB table, each a single item whose `version` guards every write. */
@@ -140,7 +131,7 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
 
   async list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {
     const { index, attribute, value } = chooseIndex(filter);
-    const fingerprint = JSON.stringify([filter.status, filter.cluster, filter.namespace, filter.requester]);
+    const fingerprint = JSON.stringify([filter.status, filter.cluster, filter.namespace, filter.requester, filter.serviceAccount]);
     let startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
     const residual = residualFilter(filter, index);
     const items: Item[] = [];

@@ -1,6 +1,7 @@
 import { findApprovalRule } from '../../domain/approvalRules';
 import type { BrokerConfig } from '../../domain/brokerConfig';
 import type { CallerIdentity } from '../../domain/identity';
+import { notifyJobOf, type NotifyJob } from '../../domain/jobs';
 import { RequestStatus, type AccessRequestRecord } from '../../domain/requestLifecycle';
 import { approvalRequestMessage, requesterNotification } from '../../domain/slackMessages';
 import type { Notifier, SlackGateway } from '../../ports';
@@ -26,12 +27,19 @@ export class SlackNotifier implements Notifier {
     private readonly log: (entry: Record<string, unknown>) => void = (entry) => console.warn(JSON.stringify(entry)),
   ) {}
 
-  async requestStored(record: AccessRequestRecord, isNew: boolean): Promise<void> {
+  requestStored(record: AccessRequestRecord, isNew: boolean): Promise<void> {
+    return this.tell(record, notifyJobOf(record, isNew));
+  }
+
+  /**
+   * Tells one change. `record` is the request as read now; `change` says what the stored change
+   * was, so the message is about that change even when the request has moved on since.
+   */
+  async tell(record: AccessRequestRecord, change: NotifyJob): Promise<void> {
+    const asChanged = { ...record, status: change.status };
     try {
-      if (isNew && record.status === RequestStatus.Pending) await this.askApprovers(record);
-      const last = record.events[record.events.length - 1];
-      const statusChanged = isNew ? record.status !== RequestStatus.Pending : last !== undefined && last.from !== last.to;
-      if (statusChanged) await this.tellRequester(record);
+      if (change.isNew && change.status === RequestStatus.Pending) await this.askApprovers(asChanged);
+      if (change.statusChanged) await this.tellRequester(asChanged, change.note);
     } catch (error) {
       // A notification that could not be sent must never undo or fail the change itself.
       this.log({ level: 'WARN', message: 'Slack notification failed', requestId: record.id, error: (error as Error).message });
@@ -43,8 +51,8 @@ export class SlackNotifier implements Notifier {
     if (rule.approvalChannel) await this.slack.postMessage(rule.approvalChannel, approvalRequestMessage(record));
   }
 
-  private async tellRequester(record: AccessRequestRecord): Promise<void> {
-    const message = requesterNotification(record);
+  private async tellRequester(record: AccessRequestRecord, note: string | undefined): Promise<void> {
+    const message = requesterNotification(record, note);
     const user = message && (await slackUserOf(record.requester, this.config, this.slack));
     if (message && user) await this.slack.postMessage(user, message);
   }

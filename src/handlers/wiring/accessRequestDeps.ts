@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClusterIssuerSource } from '../../adapters/clusterIssuers';
 import { DynamoAccessRequestStore } from '../../adapters/aws/dynamoAccessRequestStore';
+import { DynamoWorkloadStore } from '../../adapters/aws/dynamoWorkloadStore';
 import { LambdaAsyncQueue } from '../../adapters/aws/lambdaAsyncQueue';
-import { InlineJobQueue } from '../../adapters/inlineJobQueue';
 import { NotifyingStore } from '../../adapters/notifyingStore';
 import { QueuedNotifier } from '../../adapters/queuedNotifier';
 import { loadBrokerConfig } from '../../config';
 import { kubeTemplates } from '../../kubeTemplates';
 import type { AccessRequestStore, JobQueue } from '../../ports';
 import type { AccessRequestDeps } from '../../usecases/accessRequestDeps';
-import type { SlackJob } from '../../usecases/slackJobs';
+import { ProvisionJobSchema, SlackJobSchema, type JobSchema } from '../../domain/jobs';
 import { slackConfigured } from './slackSecrets';
 
 /** A required environment variable (set in serverless.yml; locally by the start script). */
@@ -23,13 +23,16 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
 export const tableName = () => requiredEnv('IRSA_BROKER_TABLE');
 
 /**
- * An asynchronous Lambda invoke of the function named in `functionVariable`; with IRSA_BROKER_JOBS
- * "inline" (tests), the worker registered under that variable's name runs in this process instead.
+ * An asynchronous Lambda invoke of the function named in `functionVariable`, everywhere: deployed,
+ * under `npm start` (serverless-offline's Lambda endpoint) and in tests (a stand-in of Lambda's
+ * Invoke API), so the bytes a handler receives are always the bytes the SDK sent.
  */
-export function jobQueue<Job>(functionVariable: string, describe: (job: Job) => string): JobQueue<Job> {
-  if (process.env.IRSA_BROKER_JOBS === 'inline') return new InlineJobQueue<Job>(functionVariable);
-  return new LambdaAsyncQueue<Job>(requiredEnv(functionVariable), describe);
+export function jobQueue<Job>(functionVariable: string, schema: JobSchema<Job>, describe: (job: Job) => string): JobQueue<Job> {
+  return new LambdaAsyncQueue<Job>(requiredEnv(functionVariable), schema, describe);
 }
+
+/** The Slack worker's queue: notifications and the work the Slack endpoints hand over. */
+export const slackJobQueue = () => jobQueue('IRSA_BROKER_SLACK_WORKER_FUNCTION', SlackJobSchema, (job) => `Slack ${job.kind}`);
 
 let client: DynamoDBClient | undefined;
 let deps: AccessRequestDeps | undefined;
@@ -47,10 +50,7 @@ export function dynamoClient(): DynamoDBClient {
 function requestStore(): AccessRequestStore {
   const store = new DynamoAccessRequestStore(dynamoClient(), tableName());
   if (!slackConfigured()) return store;
-  return new NotifyingStore(
-    store,
-    new QueuedNotifier(jobQueue<SlackJob>('IRSA_BROKER_SLACK_WORKER_FUNCTION', (job) => `Slack ${job.kind}`)),
-  );
+  return new NotifyingStore(store, new QueuedNotifier(slackJobQueue()));
 }
 
 /** The access-request use cases' dependencies, built once per cold start. */
@@ -60,12 +60,13 @@ export function accessRequestDeps(): AccessRequestDeps {
   deps = {
     config,
     store: requestStore(),
+    workloads: new DynamoWorkloadStore(dynamoClient(), tableName()),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
     // The EKS client is loaded only if a configured cluster has no issuer.
     issuers: createClusterIssuerSource(async () => (await import('./eksDirectory')).clusterDirectory()),
     serviceAccountTemplate: kubeTemplates.serviceAccount,
-    queue: jobQueue<string>('IRSA_BROKER_PROVISION_FUNCTION', (id) => `provisioning of ${id}`),
+    queue: jobQueue('IRSA_BROKER_PROVISION_FUNCTION', ProvisionJobSchema, (job) => `provisioning of ${job.requestId}`),
   };
   return deps;
 }

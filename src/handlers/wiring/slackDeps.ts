@@ -3,10 +3,9 @@ import { verifySlackSignature } from '../../adapters/slack/verifySlackSignature'
 import { headerValue } from '../../api/headers';
 import { loadBrokerConfig } from '../../config';
 import { UnauthenticatedError } from '../../domain/errors';
-import type { SlackJob } from '../../usecases/slackJobs';
 import type { SlackDeps } from '../../usecases/slackDeps';
 import type { SlackIntakeDeps } from '../../usecases/slackRequests';
-import { accessRequestDeps, dynamoClient, jobQueue, tableName } from './accessRequestDeps';
+import { accessRequestDeps, dynamoClient, slackJobQueue, tableName } from './accessRequestDeps';
 import { slackGateway } from './slackGateway';
 import { slackSecret } from './slackSecrets';
 
@@ -25,7 +24,7 @@ export function slackDeps(): SlackDeps {
 export function slackIntakeDeps(): SlackIntakeDeps {
   intake ??= {
     slack: slackGateway(),
-    jobs: jobQueue<SlackJob>('IRSA_BROKER_SLACK_WORKER_FUNCTION', (job) => `Slack ${job.kind}`),
+    jobs: slackJobQueue(),
     defaultCluster: loadBrokerConfig().clusters[0]?.name ?? '',
   };
   return intake;

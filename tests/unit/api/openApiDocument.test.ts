@@ -91,10 +91,10 @@ describe('makeOpenApiDocument', () => {
 
     // Assert
     expect(plans?.operationId).toBe('createPlan');
-    expect(statuses).toEqual(expect.arrayContaining(['200', '400', '404', '406', '415', '422']));
+    expect(statuses).toEqual(expect.arrayContaining(['200', '400', '404', '406', '409', '415', '422']));
     expect(plans?.responses['200']).toMatchObject({
       content: {
-        'application/json': { schema: { $ref: '#/components/schemas/GrantPlan' } },
+        'application/json': { schema: { $ref: '#/components/schemas/PlanResponse' } },
         'application/yaml': { schema: { type: 'string' } },
       },
     });

@@ -10,6 +10,7 @@ import { toErrorResponse } from '../../../src/middleware/httpErrorResponse';
 import type { ClusterIssuerSource } from '../../../src/ports';
 import { planGrant, type PlanGrantDeps } from '../../../src/usecases/planGrant';
 import { makeTestConfig } from '../../support/brokerConfig';
+import { InMemoryAccessRequestStore, InMemoryWorkloadStore } from '../../support/fakes';
 import { serviceAccountTemplate } from '../../support/serviceAccountTemplate';
 
 const NUM_RUNS = 300;
@@ -344,7 +345,13 @@ describe('role names of distinct workloads', () => {
 
 /** An in-memory issuer source: config issuers, and a fixed one for clusters config leaves out. */
 const issuers: ClusterIssuerSource = { getIssuerUrl: async (cluster) => issuerOf(cluster) };
-const fuzzDeps: PlanGrantDeps = { config: makeTestConfig(), issuers, serviceAccountTemplate };
+const fuzzDeps: PlanGrantDeps = {
+  config: makeTestConfig(),
+  issuers,
+  serviceAccountTemplate,
+  store: new InMemoryAccessRequestStore(),
+  workloads: new InMemoryWorkloadStore(),
+};
 
 /** Strings that try to widen a policy or break out of a name, and well-formed values a broker rule refuses. */
 const TRICKY_VALUES = [

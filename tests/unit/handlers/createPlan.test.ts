@@ -67,15 +67,30 @@ describe('createPlan handler', () => {
   let handler: Handler;
   const previousConfig = process.env.IRSA_BROKER_CONFIG;
 
-  beforeAll(() => {
-    // The module reads its config at load (a cold start), so the path must be set before requiring it.
+  let dynamo: { stop: () => Promise<void> };
+
+  beforeAll(async () => {
+    // The plan reads the workload from the request store: the embedded DynamoDB (in-process).
+    const { startLocalDynamo, LOCAL_CREDENTIALS, LOCAL_REGION } = await import('../../../scripts/localDynamo.mjs');
+    const started = await startLocalDynamo({ root: join(__dirname, '../../..'), tableName: 'irsa-broker-plans' });
+    dynamo = started;
+    Object.assign(process.env, {
+      IRSA_BROKER_TABLE: 'irsa-broker-plans',
+      AWS_ENDPOINT_URL_DYNAMODB: started.endpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      IRSA_BROKER_PROVISION_FUNCTION: 'unused',
+      IRSA_BROKER_SLACK_WORKER_FUNCTION: 'unused',
+    });
     process.env.IRSA_BROKER_CONFIG = REPO_CONFIG;
     jest.isolateModules(() => {
       handler = (require('../../../src/handlers/createPlan') as { handler: Handler }).handler;
     });
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await dynamo?.stop();
     if (previousConfig === undefined) delete process.env.IRSA_BROKER_CONFIG;
     else process.env.IRSA_BROKER_CONFIG = previousConfig;
   });

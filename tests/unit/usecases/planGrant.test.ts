@@ -5,6 +5,7 @@ import type { ClusterIssuerSource } from '../../../src/ports';
 import { planGrant, type PlanGrantDeps } from '../../../src/usecases/planGrant';
 import { makeRequestInput } from '../../support/accessRequestRecord';
 import { makeTestConfig } from '../../support/brokerConfig';
+import { InMemoryAccessRequestStore, InMemoryWorkloadStore } from '../../support/fakes';
 import { serviceAccountTemplate } from '../../support/serviceAccountTemplate';
 
 const DESCRIBED_ISSUER = 'https://oidc.eks.eu-west-1.amazonaws.com/id/DESCRIBED0000000000000000EXAMPLE';
@@ -26,6 +27,8 @@ function depsWith(eks: FakeEksIssuers) {
   const loads: number[] = [];
   const deps: PlanGrantDeps = {
     config: makeTestConfig(),
+    store: new InMemoryAccessRequestStore(),
+    workloads: new InMemoryWorkloadStore(),
     issuers: createClusterIssuerSource(async () => {
       loads.push(1);
       return eks;

@@ -37,7 +37,7 @@ async function approvedGrant(deps: FakeProvisioningDeps, request: Partial<Access
 
 /** Tags of an IAM object the broker made for another request. */
 function tagsOfRequest(record: AccessRequestRecord, requestId: string) {
-  return record.plan.role.tags.map((tag) => (tag.Key === 'irsa-broker:request-id' ? { ...tag, Value: requestId } : tag));
+  return record.plan.permissionPolicy!.tags.map((tag) => (tag.Key === 'irsa-broker:request-id' ? { ...tag, Value: requestId } : tag));
 }
 
 /** Another worker writes the request just before this one's `raceAt`-th write. */
@@ -99,7 +99,7 @@ describe('provisionGrant', () => {
     expect(deps.iam.callNames()).not.toContain('oidcProviderExists');
   });
 
-  it("creates the role and policy of the plan, tagged with the request's id", async () => {
+  it("creates the role of the workload and the grant's own policy, tagged with the request's id", async () => {
     // Arrange
     const deps = fakeDeps();
     const { id, plan } = await approvedGrant(deps);
@@ -114,8 +114,10 @@ describe('provisionGrant', () => {
       trustPolicy: plan.role.trustPolicy,
       permissionsBoundaryArn: plan.role.permissionsBoundaryArn,
     });
-    expect(role?.tags).toContainEqual({ Key: 'irsa-broker:request-id', Value: id });
+    expect(role?.tags.map((tag) => tag.Key)).not.toContain('irsa-broker:request-id');
+    expect(role?.tags).toContainEqual({ Key: 'irsa-broker:service-account', Value: 'invoice-exporter' });
     const policy = deps.iam.policies.get(plan.permissionPolicy?.arn ?? '');
+    expect(policy?.tags).toContainEqual({ Key: 'irsa-broker:request-id', Value: id });
     expect(policy?.versions).toEqual([{ versionId: 'v1', isDefault: true, document: plan.permissionPolicy?.document }]);
     expect(deps.iam.attachments.get(plan.role.name)).toEqual([plan.permissionPolicy?.arn]);
   });

@@ -34,7 +34,7 @@ async function provisionedGrant(deps: FakeProvisioningDeps, request: Partial<Acc
 
 /** Tags of an IAM object the broker made for another request. */
 function tagsOfRequest(record: AccessRequestRecord, requestId: string) {
-  return record.plan.role.tags.map((tag) => (tag.Key === 'irsa-broker:request-id' ? { ...tag, Value: requestId } : tag));
+  return record.plan.permissionPolicy!.tags.map((tag) => (tag.Key === 'irsa-broker:request-id' ? { ...tag, Value: requestId } : tag));
 }
 
 describe('removeGrant', () => {
