@@ -96,7 +96,8 @@ describe('the local API started by npm start', () => {
     expect(events.map((event) => event.type)).toEqual(['submitted', 'approved', 'provisioning-started', 'activated']);
     const manifest = await fetch(`${api.baseUrl}/access-requests/${id}/manifest`, { headers: alice });
     expect(await manifest.text()).toContain('kind: ServiceAccount');
-  });
+    // Six functions, each cold-started by serverless-offline on its first call: seconds on a busy machine.
+  }, 30_000);
 
   it.each([
     ['GET /access-requests', '/access-requests', 'GET'],
