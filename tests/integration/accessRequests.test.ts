@@ -10,6 +10,9 @@ async function submit(caller: Caller = people.alice, body: unknown = paymentsReq
   return call('submitAccessRequest', { caller, body, headers });
 }
 
+/** A request on a ServiceAccount of its own, so that it adds to no other test's workload. */
+const ownWorkload = (name: string) => paymentsRequest({ serviceAccount: `own-${name.toLowerCase()}` });
+
 describe('access requests against the embedded DynamoDB', () => {
   it('walks submit → approve → get → events, and serves the manifest once active', async () => {
     const submitted = await submit();
@@ -57,7 +60,7 @@ describe('access requests against the embedded DynamoDB', () => {
     it.each(['getAccessRequest', 'getAccessRequestEvents', 'getAccessRequestManifest'])(
       'answers %s for a signed-in stranger with 404, as if the request did not exist',
       async (handler) => {
-        const { id } = (await submit()).body;
+        const { id } = (await submit(people.alice, ownWorkload(handler))).body;
         const response = await call(handler, { caller: people.mallory, id });
         expect(response.status).toBe(404);
         expect(response.body.error.code).toBe('ACCESS_REQUEST_NOT_FOUND');
@@ -65,7 +68,7 @@ describe('access requests against the embedded DynamoDB', () => {
     );
 
     it('lists only what the caller may read', async () => {
-      const { id } = (await submit()).body;
+      const { id } = (await submit(people.alice, ownWorkload('listed'))).body;
       const asStranger = await call('listAccessRequests', { caller: people.mallory, query: { namespace: 'payments', limit: '100' } });
       const asAuditor = await call('listAccessRequests', { caller: ida, query: { namespace: 'payments', limit: '100' } });
       expect(asStranger.body.items).toEqual([]);
@@ -73,7 +76,7 @@ describe('access requests against the embedded DynamoDB', () => {
     });
 
     it("shows the requester's email and groups to approvers and auditors, not to a fellow owner", async () => {
-      const { id } = (await submit()).body;
+      const { id } = (await submit(people.alice, ownWorkload('viewed'))).body;
       const [owner, approver, auditor] = await Promise.all(
         [olga, people.bob, ida].map((caller) => call('getAccessRequest', { caller, id })),
       );
@@ -86,7 +89,7 @@ describe('access requests against the embedded DynamoDB', () => {
   });
 
   it('keeps a group named "Contractors payments-leads" one group: its members are no approvers', async () => {
-    const { id } = (await submit()).body;
+    const { id } = (await submit(people.alice, ownWorkload('contractor'))).body;
     const contractor = { sub: 'zed', email: 'zed@contractor.example', groups: ['Contractors payments-leads'] };
     const response = await call('approveAccessRequest', { caller: contractor, id });
     expect(response.status).toBe(403);
