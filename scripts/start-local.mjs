@@ -32,13 +32,14 @@ const example = join(projectRoot, 'examples/plan-request.json');
 console.log(`
 irsa-broker is running at ${baseUrl} (data in ${dataDir})
 
-  curl -s ${baseUrl}/plans -H 'content-type: application/json' --data @${example}
-  curl -s ${baseUrl}/plans -H 'content-type: application/json' -H 'accept: application/yaml' --data @${example}
-  curl -s ${baseUrl}/openapi.json
-
-Act as a requester or an approver with a local token (see README, "Requests and approvals"):
+Every route but /healthz and /openapi.json needs a token; act as anyone with a local one
+(see README, "Requests and approvals"):
   TOKEN=$(node scripts/local-token.mjs --sub alice --groups team-payments)
+
+  curl -s ${baseUrl}/plans -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' --data @${example}
+  curl -s ${baseUrl}/plans -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'accept: application/yaml' --data @${example}
   curl -s ${baseUrl}/access-requests -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' --data @${example}
+  curl -s ${baseUrl}/openapi.json
 
 Press Ctrl-C to stop.
 `);

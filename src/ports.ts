@@ -196,6 +196,8 @@ export interface SlackGateway {
   openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
   userEmail(userId: string): Promise<string | undefined>;
   userIdByEmail(email: string): Promise<string | undefined>;
+  /** Answers through an interaction's response_url (ephemeral, or replacing the message clicked). */
+  respond(responseUrl: string, message: SlackMessage & { replaceOriginal: boolean }): Promise<void>;
 }
 
 /** Tells people about a request that was stored or changed. Failures are logged, never thrown. */

@@ -271,6 +271,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
         post: {
           operationId: 'createPlan',
           summary: 'Dry run: everything the broker would create for an access request, creating nothing.',
+          security: authenticated,
           requestBody: { required: true, content: { 'application/json': { schema: componentRef('AccessRequest') } } },
           responses: {
             '200': {
@@ -282,6 +283,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
               },
             },
             '400': errorResponse('The body is not valid JSON.'),
+            '401': errorResponse('No caller identity.'),
             '404': errorResponse('The cluster is not configured.'),
             '409': errorResponse("The request's trust differs from its workload's (WORKLOAD_TRUST_MISMATCH)."),
             '406': errorResponse('The Accept header names no media type the route offers.'),

@@ -67,6 +67,11 @@ export function findApprovalRule(rules: readonly ApprovalRule[], cluster: string
 
 const isMember = (groups: readonly string[], caller: CallerIdentity) => caller.groups.some((group) => groups.includes(group));
 
+/** Whether the caller is one of those who may ask for access under this rule. */
+export function couldHaveRequested(rule: ApprovalRule, caller: CallerIdentity): boolean {
+  return isMember(rule.ownerGroups, caller);
+}
+
 /** Only members of the owner groups may ask for access in a namespace. */
 export function assertMayRequest(rule: ApprovalRule, caller: CallerIdentity, namespace: string): void {
   if (!isMember(rule.ownerGroups, caller)) {
@@ -92,7 +97,7 @@ export function isApprover(rule: ApprovalRule, caller: CallerIdentity): boolean 
 export function assertMayDecide(
   rule: ApprovalRule,
   caller: CallerIdentity,
-  requesters: readonly Pick<CallerIdentity, 'subject' | 'email'>[],
+  requesters: readonly Pick<CallerIdentity, 'subject' | 'email' | 'person'>[],
 ): void {
   if (!isApprover(rule, caller)) {
     throw new ForbiddenError('NOT_AN_APPROVER', `only members of ${rule.approverGroups.join(', ')} may decide on this request`, {
@@ -101,6 +106,21 @@ export function assertMayDecide(
   }
   if (requesters.some((requester) => isSamePerson(requester, caller))) {
     throw new ForbiddenError('SELF_APPROVAL', 'requesters may not decide on their own requests');
+  }
+  // Whoever could have asked may be the requester coming through another door; only a join tells.
+  if (couldHaveRequested(rule, caller) && !caller.person) {
+    throw new ForbiddenError(
+      'APPROVER_NOT_JOINED',
+      'you could have made this request yourself, and config joins your identity to no person; ask a platform admin to add you to `identity.people` or use an identity with an email',
+      { details: { rule: rule.id } },
+    );
+  }
+  if (couldHaveRequested(rule, caller) && requesters.some((requester) => !requester.person)) {
+    throw new ForbiddenError(
+      'REQUESTER_NOT_JOINED',
+      'config joins the requester to no person, so only an approver who could not have made this request may decide on it',
+      { details: { rule: rule.id } },
+    );
   }
 }
 

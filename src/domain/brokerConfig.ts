@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { ApprovalRuleSchema } from './approvalRules';
+import { PeopleSchema } from './person';
+import { matchesWildcard } from './wildcardMatch';
 import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, accountOfArn, partitionOfArn } from './names';
 
 /** IAM's own path grammar: "/" or "/segments/" of printable ASCII. */
@@ -7,6 +9,9 @@ const IAM_PATH = /^\/([\x21-\x7E]+\/)?$/;
 const IAM_NAME_PREFIX = /^[\w+=,.@-]{0,24}$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** An S3 bucket name, or a glob over bucket names (`*`, `?`). */
+const BucketGlobSchema = z.string().regex(/^[a-z0-9.*?-]{1,63}$/, 'must be a bucket name or a glob over bucket names');
 
 const PermissionsBoundaryArnSchema = z
   .string()
@@ -21,9 +26,16 @@ export const IdentityConfigSchema = z
     iamPrincipals: z
       .array(z.object({ arn: z.string().regex(/^arn:[a-z-]+:iam::\d{12}:(role|user)\/.+$/), groups: z.array(z.string()).min(1) }).strict())
       .default([]),
+    /** Identities with the same email (JWT claim, Slack profile, Slack mapping) are one person. */
+    joinByEmail: z.boolean().default(true),
+    /** Person id → the JWT subjects, emails, Slack users and IAM principals that are this one person. */
+    people: PeopleSchema.default({}),
+    /** Members read every request, its events and manifest, with other people's emails and groups. */
+    auditorGroups: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type IdentityConfig = z.infer<typeof IdentityConfigSchema>;
+export type IdentityConfigInput = z.input<typeof IdentityConfigSchema>;
 
 /** Whether approval creates IAM objects, and what the broker may do on its own. */
 export const ProvisioningConfigSchema = z
@@ -99,6 +111,31 @@ export const ClusterConfigSchema = z
   .strict();
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
 
+/** Paths AWS itself fills with roles (service-linked, console service roles, SSO): never the broker's. */
+const AWS_ROLE_PATHS = ['/aws-service-role/', '/service-role/', '/aws-reserved/'];
+
+/**
+ * Why a role path is unsafe for the broker, or undefined. The broker may create, change and delete
+ * every role and policy under its path, so the path must hold nothing but what the broker made:
+ * "/" holds every role and policy in the account (the broker's own role and boundary included).
+ */
+export function unsafeRolePathReason(rolePath: string): string | undefined {
+  if (rolePath === '/') {
+    return 'must not be "/": the broker may change every role and policy under its path, and "/" holds all of them (its own role and its boundary included); use a path of its own such as /irsa-broker/';
+  }
+  const reserved = AWS_ROLE_PATHS.find((prefix) => rolePath.toLowerCase().startsWith(prefix));
+  return reserved ? `must not be under ${reserved}, where AWS keeps roles of its own` : undefined;
+}
+
+/**
+ * Whether a managed policy lives under the role path, i.e. among the policies the broker's own
+ * role may write (`policy<rolePath>*`). Compared case-insensitively, to err on the safe side.
+ */
+export function isUnderRolePath(policyArn: string, rolePath: string): boolean {
+  const nameWithPath = policyArn.replace(/^arn:[^:]+:iam::[^:]+:policy/, '');
+  return accountOfArn(policyArn) !== 'aws' && nameWithPath.toLowerCase().startsWith(rolePath.toLowerCase());
+}
+
 /** The broker's configuration file, parsed once per cold start. */
 export const BrokerConfigSchema = z
   .object({
@@ -119,6 +156,12 @@ export const BrokerConfigSchema = z
       .refine((tags) => Object.keys(tags).length <= 45, 'must hold at most 45 tags')
       .default({}),
     allowedManagedPolicyArns: z.array(ManagedPolicyArnSchema).default([]),
+    /**
+     * Bucket (or glob) → the account that owns it, for buckets outside the cluster's account. Grants
+     * apply only while that account owns the bucket (`s3:ResourceAccount`); unlisted buckets must be
+     * the cluster's account's own.
+     */
+    bucketAccounts: z.record(BucketGlobSchema, AccountIdSchema).default({}),
     allowSubjectPatterns: z.boolean().default(false),
     /** IAM's default trust-policy quota is 2,048 characters; it can be raised to 4,096. */
     trustPolicySizeLimit: z.number().int().min(512).max(4096).default(2048),
@@ -133,10 +176,34 @@ export const BrokerConfigSchema = z
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
     slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
     notifications: NotificationsConfigSchema.default({ expiryWarningHours: 24 }),
-    identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
+    identity: IdentityConfigSchema.default({
+      groupsClaim: 'groups',
+      emailClaim: 'email',
+      iamPrincipals: [],
+      joinByEmail: true,
+      people: {},
+      auditorGroups: [],
+    }),
   })
   .strict()
   .superRefine((config, context) => {
+    const unsafePath = unsafeRolePathReason(config.rolePath);
+    if (unsafePath) context.addIssue({ code: 'custom', path: ['rolePath'], message: unsafePath });
+    const boundaries: [string, (string | number)[]][] = [
+      [config.permissionsBoundaryArn, ['permissionsBoundaryArn']],
+      ...config.clusters.flatMap((cluster, index): [string, (string | number)[]][] =>
+        cluster.permissionsBoundaryArn ? [[cluster.permissionsBoundaryArn, ['clusters', index, 'permissionsBoundaryArn']]] : [],
+      ),
+    ];
+    for (const [boundary, path] of boundaries) {
+      if (!unsafePath && isUnderRolePath(boundary, config.rolePath)) {
+        context.addIssue({
+          code: 'custom',
+          path,
+          message: `the permissions boundary ${boundary} is under the broker's role path ${config.rolePath}, where the broker may write policies: it could rewrite the boundary that fences its own roles; keep the boundary outside that path`,
+        });
+      }
+    }
     const ruleIds = config.approvalRules.map((rule) => rule.id);
     ruleIds.forEach((id, index) => {
       if (ruleIds.indexOf(id) !== index)
@@ -175,6 +242,21 @@ export const BrokerConfigSchema = z
   });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 export type BrokerConfigInput = z.input<typeof BrokerConfigSchema>;
+
+/**
+ * The account that must own a bucket: the one config names for exactly that bucket, else for the
+ * first glob (in file order) that matches it, else the cluster's own.
+ */
+export function bucketAccountOf(
+  config: Pick<BrokerConfig, 'bucketAccounts'>,
+  cluster: Pick<ClusterConfig, 'accountId'>,
+  bucket: string,
+): string {
+  // Own keys only: a bucket may be named "constructor".
+  if (Object.hasOwn(config.bucketAccounts, bucket)) return config.bucketAccounts[bucket]!;
+  const glob = Object.keys(config.bucketAccounts).find((pattern) => matchesWildcard(pattern, bucket));
+  return glob ? config.bucketAccounts[glob]! : cluster.accountId;
+}
 
 /** Finds a configured cluster by its exact name. */
 export function findCluster(config: BrokerConfig, name: string): ClusterConfig | undefined {

@@ -82,7 +82,17 @@ export function approve(
       details: { approvals: record.approvals.length, required: rule.requiredApprovals },
     });
   }
-  const approvals = [...record.approvals, { subject: caller.subject, email: caller.email, at: now.toISOString(), comment }];
+  const approvals = [
+    ...record.approvals,
+    {
+      subject: caller.subject,
+      email: caller.email,
+      ...(caller.person ? { person: caller.person } : {}),
+      source: caller.source,
+      at: now.toISOString(),
+      comment,
+    },
+  ];
   const withApproval = { ...record, approvals };
   if (approvals.length < rule.requiredApprovals) {
     return recordDecision(withApproval, {

@@ -5,6 +5,7 @@ import type { BrokerConfig, ClusterConfig } from './brokerConfig';
 import { checkIamLimits, IamLimits } from './checkIamLimits';
 import { ValidationError } from './errors';
 import { makePermissionPolicy } from './makePermissionPolicy';
+import { bucketAccountOf } from './brokerConfig';
 import { makeRoleName } from './makeRoleName';
 import { makeServiceAccountManifest } from './makeServiceAccountManifest';
 import { makeTags, TagSchema } from './makeTags';
@@ -154,7 +155,7 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
     serviceAccount: request.serviceAccount,
     serviceAccountPattern: request.serviceAccountPattern,
   });
-  const permissionPolicyDocument = makePermissionPolicy(request.grants, partition);
+  const permissionPolicyDocument = makePermissionPolicy(request.grants, partition, (bucket) => bucketAccountOf(config, cluster, bucket));
   // The role belongs to the workload, whose grants come and go: it carries no grant's id. Each
   // grant's policy does, so that removing one grant can prove which policy is its own.
   const workloadTags = {

@@ -49,9 +49,21 @@ export const NotifyJobSchema = z
   .strict();
 export type NotifyJob = z.infer<typeof NotifyJobSchema>;
 
+/** An interaction's response_url; where the broker may POST is checked again when it does. */
+const ResponseUrlSchema = z.string().max(2048);
+
 /** Work Slack handed over and must not wait for (Slack waits three seconds at most). */
 export const SlackJobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('command'), text: z.string().max(8000), userId: SlackIdSchema, channelId: SlackIdSchema }).strict(),
+  z
+    .object({
+      kind: z.literal('command'),
+      text: z.string().max(8000),
+      userId: SlackIdSchema,
+      channelId: SlackIdSchema,
+      /** Where to answer when the bot may not post in the channel (Slack's response_url). */
+      responseUrl: ResponseUrlSchema.optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('decision'),
@@ -60,6 +72,7 @@ export const SlackJobSchema = z.discriminatedUnion('kind', [
       userId: SlackIdSchema,
       channelId: SlackIdSchema,
       messageTs: SlackIdSchema,
+      responseUrl: ResponseUrlSchema.optional(),
     })
     .strict(),
   NotifyJobSchema,

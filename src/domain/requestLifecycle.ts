@@ -72,7 +72,7 @@ export const AuditEventSchema = z
     seq: z.number().int().min(1),
     at: z.string(),
     type: z.enum(Object.values(AuditEventType) as [AuditEventType, ...AuditEventType[]]),
-    actor: CallerIdentitySchema.pick({ subject: true, email: true, source: true }),
+    actor: CallerIdentitySchema.pick({ subject: true, email: true, source: true, person: true }),
     from: RequestStatusSchema.nullable(),
     to: RequestStatusSchema,
     reason: z.string().optional(),
@@ -84,6 +84,9 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export const ApprovalSchema = z.object({
   subject: z.string(),
   email: z.string().optional(),
+  /** Who approved, as joined by config: distinct approvals are distinct people. */
+  person: z.string().optional(),
+  source: CallerIdentitySchema.shape.source.optional(),
   at: z.string(),
   comment: z.string().optional(),
 });
@@ -167,7 +170,12 @@ function auditEvent(seq: number, change: Change, from: RequestStatus | null, to:
     seq,
     at: change.at.toISOString(),
     type: change.type,
-    actor: { subject: change.actor.subject, email: change.actor.email, source: change.actor.source },
+    actor: {
+      subject: change.actor.subject,
+      email: change.actor.email,
+      source: change.actor.source,
+      ...(change.actor.person ? { person: change.actor.person } : {}),
+    },
     from,
     to,
   };

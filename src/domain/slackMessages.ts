@@ -12,10 +12,22 @@ export const REQUEST_FORM_CALLBACK = 'irsa_request_form';
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
+/**
+ * Text anyone but the broker wrote (justifications, names, emails, comments, error messages quoting
+ * input), made inert for Slack's mrkdwn: escaping &, < and > is what Slack asks for, and it keeps
+ * `<!channel>`, `<@U…>` mentions and `<https://evil|innocent>` links from reaching approvers.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+const e = escapeMrkdwn;
+
 /** One line per grant. */
 export function grantLines(record: AccessRequestRecord): string {
   return record.request.grants
-    .map((grant) => (grant.type === 's3' ? `• s3 \`${grant.bucket}/${grant.prefix ?? ''}\` ${grant.level}` : `• policy \`${grant.arn}\``))
+    .map((grant) =>
+      grant.type === 's3' ? `• s3 \`${e(grant.bucket)}/${e(grant.prefix ?? '')}\` ${grant.level}` : `• policy \`${e(grant.arn)}\``,
+    )
     .join('\n');
 }
 
@@ -23,10 +35,10 @@ export function grantLines(record: AccessRequestRecord): string {
 export function planSummary(record: AccessRequestRecord): string {
   const { request, plan } = record;
   return [
-    `*${request.cluster}/${request.namespace}/${request.serviceAccount}* for ${record.durationHours}h`,
+    `*${e(request.cluster)}/${e(request.namespace)}/${e(request.serviceAccount)}* for ${record.durationHours}h`,
     grantLines(record),
-    `role \`${plan.role.arn}\``,
-    ...(request.justification ? [`_${request.justification}_`] : []),
+    `role \`${e(plan.role.arn)}\``,
+    ...(request.justification ? [`_${e(request.justification)}_`] : []),
   ].join('\n');
 }
 
@@ -66,7 +78,7 @@ function decisionButtons(id: string): Record<string, unknown> {
   };
 }
 
-const requesterName = (record: AccessRequestRecord) => record.requester.email ?? record.requester.subject;
+const requesterName = (record: AccessRequestRecord) => e(record.requester.email ?? record.requester.subject);
 
 /** What approvers see in their channel, with one-click buttons. */
 export function approvalRequestMessage(record: AccessRequestRecord): SlackMessage {
@@ -89,7 +101,7 @@ export function extensionApprovalMessage(record: AccessRequestRecord, extension:
   const text = `Access grant \`${record.id}\` of ${requesterName(record)} asks for ${extension.durationHours}h more; it needs approval`;
   const details = [
     `now active until ${extension.expiresAt ?? record.expiresAt ?? 'no set time'}; if approved, ${extension.durationHours}h from the approval`,
-    ...(extension.justification ? [`_${extension.justification}_`] : []),
+    ...(extension.justification ? [`_${e(extension.justification)}_`] : []),
   ].join('\n');
   return { text, blocks: [section(text), section(details), section(planSummary(record)), decisionButtons(record.id)] };
 }
@@ -113,7 +125,7 @@ export function decidedMessage(record: AccessRequestRecord, decidedBy: string): 
   const pending = record.status === RequestStatus.Pending;
   const outcome =
     extensionOutcome(record, decidedBy) ??
-    (pending ? `approval ${record.approvals.length} recorded by ${decidedBy}; more needed` : `${record.status} by ${decidedBy}`);
+    (pending ? `approval ${record.approvals.length} recorded by ${e(decidedBy)}; more needed` : `${record.status} by ${e(decidedBy)}`);
   const text = `Access request \`${record.id}\`: ${outcome}`;
   return { text, blocks: [section(text), section(planSummary(record))] };
 }
@@ -127,7 +139,8 @@ function lastNote(record: AccessRequestRecord): string | undefined {
 /** What the requester hears when their request changes, or nothing for steps they need not hear about. */
 export function requesterNotification(record: AccessRequestRecord, note = lastNote(record)): SlackMessage | undefined {
   const id = `\`${record.id}\``;
-  const reason = note;
+  // The note is someone's comment or reason: inert in mrkdwn.
+  const reason = note === undefined ? undefined : e(note);
   switch (record.status) {
     case RequestStatus.Approved:
       return { text: `Your access request ${id} was approved; provisioning has started.` };
@@ -137,11 +150,13 @@ export function requesterNotification(record: AccessRequestRecord, note = lastNo
       const delivery =
         record.request.delivery === 'apply' && record.grant?.mode === GrantMode.Provisioned
           ? 'The ServiceAccount was applied to the cluster.'
-          : `Apply this ServiceAccount${record.grant?.mode === GrantMode.PlanOnly ? ' (plan only: the IAM role was not created by the broker)' : ''}:\n\`\`\`${record.plan.serviceAccount.yaml}\`\`\``;
+          : `Apply this ServiceAccount${record.grant?.mode === GrantMode.PlanOnly ? ' (plan only: the IAM role was not created by the broker)' : ''}:\n\`\`\`${e(record.plan.serviceAccount.yaml)}\`\`\``;
       return { text: `Your access request ${id} is active until ${record.expiresAt}. ${delivery}` };
     }
     case RequestStatus.Failed:
-      return { text: `Provisioning of your access request ${id} failed: ${record.provisioning?.lastError?.message ?? reason}` };
+      return {
+        text: `Provisioning of your access request ${id} failed: ${record.provisioning?.lastError?.message === undefined ? reason : e(record.provisioning.lastError.message)}`,
+      };
     case RequestStatus.Expired:
       return { text: `Your access request ${id} expired.` };
     case RequestStatus.Revoked:
@@ -184,7 +199,7 @@ export function extensionReply(record: AccessRequestRecord): SlackMessage {
 
 /** One line per request for `/irsa list` and `/irsa status`. */
 export function statusLine(record: AccessRequestRecord): string {
-  return `\`${record.id}\` ${record.status} — ${record.request.cluster}/${record.request.namespace}/${record.request.serviceAccount}`;
+  return `\`${record.id}\` ${record.status} — ${e(record.request.cluster)}/${e(record.request.namespace)}/${e(record.request.serviceAccount)}`;
 }
 
 /** The modal `/irsa request` opens. */

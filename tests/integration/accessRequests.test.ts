@@ -10,6 +10,9 @@ async function submit(caller: Caller = people.alice, body: unknown = paymentsReq
   return call('submitAccessRequest', { caller, body, headers });
 }
 
+/** A request on a ServiceAccount of its own, so that it adds to no other test's workload. */
+const ownWorkload = (name: string) => paymentsRequest({ serviceAccount: `own-${name.toLowerCase()}` });
+
 describe('access requests against the embedded DynamoDB', () => {
   it('walks submit → approve → get → events, and serves the manifest once active', async () => {
     const submitted = await submit();
@@ -50,6 +53,49 @@ describe('access requests against the embedded DynamoDB', () => {
     expect(again.body.error).toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { current: 'revoked' } });
   });
 
+  describe('who may read', () => {
+    const olga = { sub: 'olga', email: 'olga@example.com', groups: ['team-payments'] };
+    const ida = { sub: 'ida', groups: ['auditors'] };
+
+    it.each(['getAccessRequest', 'getAccessRequestEvents', 'getAccessRequestManifest'])(
+      'answers %s for a signed-in stranger with 404, as if the request did not exist',
+      async (handler) => {
+        const { id } = (await submit(people.alice, ownWorkload(handler))).body;
+        const response = await call(handler, { caller: people.mallory, id });
+        expect(response.status).toBe(404);
+        expect(response.body.error.code).toBe('ACCESS_REQUEST_NOT_FOUND');
+      },
+    );
+
+    it('lists only what the caller may read', async () => {
+      const { id } = (await submit(people.alice, ownWorkload('listed'))).body;
+      const asStranger = await call('listAccessRequests', { caller: people.mallory, query: { namespace: 'payments', limit: '100' } });
+      const asAuditor = await call('listAccessRequests', { caller: ida, query: { namespace: 'payments', limit: '100' } });
+      expect(asStranger.body.items).toEqual([]);
+      expect(asAuditor.body.items.map((item: { id: string }) => item.id)).toContain(id);
+    });
+
+    it("shows the requester's email and groups to approvers and auditors, not to a fellow owner", async () => {
+      const { id } = (await submit(people.alice, ownWorkload('viewed'))).body;
+      const [owner, approver, auditor] = await Promise.all(
+        [olga, people.bob, ida].map((caller) => call('getAccessRequest', { caller, id })),
+      );
+      expect(owner!.body.requester).toEqual({ subject: 'alice', source: 'jwt' });
+      expect(approver!.body.requester).toMatchObject({ email: 'alice@example.com', groups: ['team-payments'] });
+      expect(auditor!.body.requester).toMatchObject({ email: 'alice@example.com' });
+      const events = (await call('getAccessRequestEvents', { caller: olga, id })).body.events;
+      expect(events[0].actor).toEqual({ subject: 'alice', source: 'jwt' });
+    });
+  });
+
+  it('keeps a group named "Contractors payments-leads" one group: its members are no approvers', async () => {
+    const { id } = (await submit(people.alice, ownWorkload('contractor'))).body;
+    const contractor = { sub: 'zed', email: 'zed@contractor.example', groups: ['Contractors payments-leads'] };
+    const response = await call('approveAccessRequest', { caller: contractor, id });
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe('NOT_AN_APPROVER');
+  });
+
   it('gives two racing approvals exactly one transition', async () => {
     const { id } = (await submit()).body;
     const results = await Promise.all([
@@ -79,10 +125,11 @@ describe('access requests against the embedded DynamoDB', () => {
   });
 
   it('needs the configured number of distinct approvals', async () => {
+    const frank = { sub: 'frank', email: 'frank@example.com', groups: ['platform-admins'] };
     const { id } = (await submit(people.dave, paymentsRequest({ namespace: 'ledger' }))).body;
-    const first = await call('approveAccessRequest', { caller: { sub: 'frank', groups: ['platform-admins'] }, id });
+    const first = await call('approveAccessRequest', { caller: frank, id });
     expect(first.body).toMatchObject({ status: 'pending', approvals: [{ subject: 'frank' }] });
-    const repeated = await call('approveAccessRequest', { caller: { sub: 'frank', groups: ['platform-admins'] }, id });
+    const repeated = await call('approveAccessRequest', { caller: frank, id });
     expect(repeated.body.error.code).toBe('ALREADY_APPROVED');
     const second = await call('approveAccessRequest', { caller: people.erin, id });
     expect(second.body.status).toBe('active');

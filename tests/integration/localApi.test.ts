@@ -12,12 +12,25 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => api?.stop());
 
+const alice = () => ({ authorization: `Bearer ${localToken('alice', ['team-payments'])}` });
 const postPlan = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  fetch(`${api.baseUrl}/plans`, { method: 'POST', headers, body });
+  fetch(`${api.baseUrl}/plans`, { method: 'POST', headers: { ...alice(), ...headers }, body });
+
+/** An unsigned token as local-token.mjs makes it, with the given claims instead. */
+const tokenWith = (claims: Record<string, unknown>) =>
+  [{ alg: 'none' }, claims].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.';
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+const aliceClaims = () => ({
+  iss: 'https://auth.irsa-broker.local',
+  aud: 'irsa-broker',
+  sub: 'alice',
+  groups: ['team-payments'],
+  exp: inAnHour(),
+});
 
 describe('the local API started by npm start', () => {
   it('prints its URL and a curl example', () => {
-    expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans`);
+    expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans -H "authorization: Bearer $TOKEN"`);
   });
 
   it('serves POST /plans with the whole plan as JSON', async () => {
@@ -93,7 +106,32 @@ describe('the local API started by npm start', () => {
     expect(await extended.json()).toMatchObject({ status: 'active', extension: { durationHours: 720 } });
   }, 60_000);
 
-  it('refuses access-request routes without a token', async () => {
-    expect((await fetch(`${api.baseUrl}/access-requests`)).status).toBe(401);
+  it.each([
+    ['GET /access-requests', '/access-requests', 'GET'],
+    ['POST /plans', '/plans', 'POST'],
+  ])('refuses %s without a token, in the documented error shape', async (_route, path, method) => {
+    const response = await fetch(`${api.baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'POST' ? example : undefined,
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
+  });
+
+  it.each([
+    ['without exp', { exp: undefined }, 'TOKEN_EXPIRY_MISSING'],
+    ['that has expired', { exp: 1 }, 'TOKEN_EXPIRED'],
+    ['from another issuer', { iss: 'https://evil.example.com' }, 'TOKEN_ISSUER_INVALID'],
+    [
+      'whose groups claim is the flattened string "[team-payments payments-leads]"',
+      { groups: '[team-payments payments-leads]' },
+      'GROUPS_CLAIM_INVALID',
+    ],
+  ])('refuses a token %s with 401 %s in the documented error shape', async (_what, change, code) => {
+    const token = tokenWith({ ...aliceClaims(), ...change });
+    const response = await fetch(`${api.baseUrl}/access-requests`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as ErrorResponse).error.code).toBe(code);
   });
 });

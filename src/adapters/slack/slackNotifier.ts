@@ -12,8 +12,11 @@ import {
 } from '../../domain/slackMessages';
 import type { Notifier, SlackGateway } from '../../ports';
 
-/** The requester's Slack user: from the config mapping, else looked up by email. */
+/** The requester's Slack user: from the people map or the Slack mapping, else looked up by email. */
 export async function slackUserOf(identity: CallerIdentity, config: BrokerConfig, slack: SlackGateway): Promise<string | undefined> {
+  const { people } = config.identity;
+  const joined = identity.person && Object.hasOwn(people, identity.person) ? people[identity.person]?.slackUsers[0] : undefined;
+  if (joined) return joined;
   const mapped = Object.entries(config.slack.users).find(([, user]) => user.subject === identity.subject)?.[0];
   if (mapped) return mapped;
   return identity.email ? slack.userIdByEmail(identity.email) : undefined;

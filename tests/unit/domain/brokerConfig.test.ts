@@ -1,4 +1,4 @@
-import { BrokerConfigSchema, findCluster, type BrokerConfigInput } from '../../../src/domain/brokerConfig';
+import { BrokerConfigSchema, bucketAccountOf, findCluster, type BrokerConfigInput } from '../../../src/domain/brokerConfig';
 import { describeIssues } from '../../../src/domain/parseInput';
 import { makeTestConfig } from '../../support/brokerConfig';
 
@@ -218,6 +218,93 @@ describe('BrokerConfigSchema', () => {
 
     // Assert
     expect(messages).toEqual(['must hold at most 45 tags']);
+  });
+});
+
+describe('BrokerConfigSchema guardrails', () => {
+  it('refuses rolePath "/", under which the broker could write a *:* policy and attach it to any role, its own included', () => {
+    // Arrange / Act
+    const messages = issueMessages(configInput({ rolePath: '/' }));
+
+    // Assert
+    expect(messages).toEqual([expect.stringContaining('must not be "/"')]);
+  });
+
+  it.each(['/service-role/', '/aws-service-role/eks/', '/AWS-Reserved/sso/'])(
+    'refuses rolePath %s, where AWS keeps roles of its own',
+    (rolePath) => {
+      // Arrange / Act
+      const paths = issuePaths(configInput({ rolePath }));
+
+      // Assert
+      expect(paths).toEqual(['rolePath']);
+    },
+  );
+
+  it.each([
+    ['directly under the path', 'arn:aws:iam::111122223333:policy/irsa-broker/boundary'],
+    ['deeper under the path', 'arn:aws:iam::111122223333:policy/irsa-broker/fences/boundary'],
+    ['under the path in another case', 'arn:aws:iam::111122223333:policy/IRSA-Broker/boundary'],
+  ])('refuses a boundary %s, which the broker could rewrite', (_where, boundary) => {
+    // Arrange / Act
+    const paths = issuePaths(configInput({ permissionsBoundaryArn: boundary }));
+
+    // Assert
+    expect(paths).toEqual(['permissionsBoundaryArn']);
+  });
+
+  it("refuses a cluster's own boundary under the path too", () => {
+    // Arrange
+    const prod = dev({
+      name: 'prod',
+      accountId: '444455556666',
+      permissionsBoundaryArn: 'arn:aws:iam::444455556666:policy/irsa-broker/boundary',
+    });
+
+    // Act
+    const paths = issuePaths(configInput({ clusters: [dev(), prod] }));
+
+    // Assert
+    expect(paths).toEqual(['clusters.1.permissionsBoundaryArn']);
+  });
+
+  it('accepts a boundary beside the path, and an AWS-managed one, which nobody in the account can change', () => {
+    // Arrange / Act
+    const paths = [
+      issuePaths(configInput({ permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/irsa-broker-boundary' })),
+      issuePaths(configInput({ permissionsBoundaryArn: 'arn:aws:iam::aws:policy/irsa-broker/ReadOnlyAccess' })),
+    ];
+
+    // Assert
+    expect(paths).toEqual([[], []]);
+  });
+});
+
+describe('bucketAccountOf', () => {
+  const config = BrokerConfigSchema.parse(
+    configInput({ bucketAccounts: { 'partner-drop': '999988887777', 'shared-*': '555566667777', constructor: '123412341234' } }),
+  );
+  const cluster = { accountId: '111122223333' };
+
+  it.each([
+    ['a bucket config names', 'partner-drop', '999988887777'],
+    ['a bucket a glob matches', 'shared-logs', '555566667777'],
+    ['any other bucket', 'acme-invoices', '111122223333'],
+    ['a bucket named like an object property', 'constructor', '123412341234'],
+  ])('gives %s its owner account', (_what, bucket, account) => {
+    // Arrange / Act
+    const owner = bucketAccountOf(config, cluster, bucket);
+
+    // Assert
+    expect(owner).toBe(account);
+  });
+
+  it('never takes an inherited property for an owner: "constructor" unnamed is the cluster\'s', () => {
+    // Arrange / Act
+    const owner = bucketAccountOf(BrokerConfigSchema.parse(configInput()), cluster, 'constructor');
+
+    // Assert
+    expect(owner).toBe('111122223333');
   });
 });
 

@@ -7,6 +7,7 @@ import {
   approvalRequestMessage,
   decidedMessage,
   extensionApprovalMessage,
+  escapeMrkdwn,
   grantLines,
   grantTimeNotification,
   requestFormToCommandText,
@@ -130,10 +131,10 @@ describe('decidedMessage', () => {
     const record = approve(makeAccessRequestRecord({ rule }), rule, bob, NOW);
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: approval 1 recorded by <@U0BOB>; more needed');
+    expect(message.text).toBe('Access request `req-0001`: approval 1 recorded by bob@example.com; more needed');
   });
 
   it('names the outcome and who decided once the request is decided', () => {
@@ -141,10 +142,10 @@ describe('decidedMessage', () => {
     const record = reject(makeAccessRequestRecord(), makeRule(), bob, NOW, 'use the shared bucket');
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: rejected by <@U0BOB>');
+    expect(message.text).toBe('Access request `req-0001`: rejected by bob@example.com');
   });
 
   it('replaces the buttons with the plan summary', () => {
@@ -152,10 +153,10 @@ describe('decidedMessage', () => {
     const record = approved();
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: approved by <@U0BOB>');
+    expect(message.text).toBe('Access request `req-0001`: approved by bob@example.com');
     expect(message.blocks?.some((block) => block.type === 'actions')).toBe(false);
     expect(message.blocks).toHaveLength(2);
   });
@@ -438,5 +439,20 @@ describe('extension messages', () => {
   it('says nothing more for other changes that leave the status as it was', () => {
     // Arrange / Act / Assert
     expect(grantTimeNotification(active(), {})).toBeUndefined();
+  });
+});
+
+describe('escapeMrkdwn', () => {
+  it.each([
+    ['a channel-wide mention', '<!channel> look', '&lt;!channel&gt; look'],
+    ['a user mention', 'ping <@U0ADMIN>', 'ping &lt;@U0ADMIN&gt;'],
+    ['a disguised link', '<https://evil.example|docs>', '&lt;https://evil.example|docs&gt;'],
+    ['an ampersand first, so entities are not double-read', 'a &lt; b & c', 'a &amp;lt; b &amp; c'],
+  ])('makes %s inert', (_what, text, escaped) => {
+    // Arrange / Act
+    const result = escapeMrkdwn(text);
+
+    // Assert
+    expect(result).toBe(escaped);
   });
 });
