@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
 import { GrantPlanSchema } from '../domain/grantPlan';
+import { WorkloadEventSchema } from '../domain/auditTrail';
 import { AuditEventSchema } from '../domain/requestLifecycle';
 import { PlanResponseSchema } from '../usecases/planGrant';
 import { WorkloadSummarySchema, WorkloadViewSchema } from '../usecases/readWorkloads';
@@ -31,6 +32,7 @@ function componentSchemas(): Record<string, unknown> {
     ErrorResponseSchema,
     AccessRequestViewSchema,
     AuditEventSchema,
+    WorkloadEventSchema,
     DecisionBodySchema,
   ]) {
     registry.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
@@ -88,6 +90,48 @@ function decision(operationId: string, summary: string, extra: Record<string, un
     },
   };
 }
+
+const eventPageParameters = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' } },
+];
+
+function eventPage(eventSchema: string) {
+  return {
+    description: 'A page of events, oldest first; nextCursor is absent on the last page.',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['events'],
+          properties: { events: { type: 'array', items: componentRef(eventSchema) }, nextCursor: { type: 'string' } },
+        },
+      },
+    },
+  };
+}
+
+const workloadPaths = {
+  '/workloads/{cluster}/{namespace}/{serviceAccount}/events': {
+    get: {
+      operationId: 'getWorkloadEvents',
+      summary: "A workload's history across all its requests (grants), in time order, a page at a time.",
+      security: authenticated,
+      parameters: [
+        { name: 'cluster', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'serviceAccount', in: 'path', required: true, schema: { type: 'string' } },
+        ...eventPageParameters,
+      ],
+      responses: {
+        '200': eventPage('WorkloadEvent'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another workload (INVALID_CURSOR).'),
+        '401': errorResponse('No caller identity.'),
+        '422': errorResponse('Invalid cluster, namespace, ServiceAccount name or limit.'),
+      },
+    },
+  },
+};
 
 const accessRequestPaths = {
   '/access-requests': {
@@ -160,19 +204,14 @@ const accessRequestPaths = {
   '/access-requests/{id}/events': {
     get: {
       operationId: 'getAccessRequestEvents',
-      summary: 'The append-only audit trail, oldest first.',
+      summary: 'The append-only audit trail, oldest first, a page at a time (follow nextCursor until it is absent).',
       security: authenticated,
-      parameters: [idParameter],
+      parameters: [idParameter, ...eventPageParameters],
       responses: {
-        '200': {
-          description: 'Events.',
-          content: {
-            'application/json': {
-              schema: { type: 'object', properties: { events: { type: 'array', items: componentRef('AuditEvent') } } },
-            },
-          },
-        },
+        '200': eventPage('AuditEvent'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another trail (INVALID_CURSOR).'),
         ...authErrors,
+        '422': errorResponse('Invalid limit.'),
       },
     },
   },
