@@ -21,7 +21,11 @@ export function getAccessRequest(id: string, deps: Pick<AccessRequestDeps, 'stor
 }
 
 /** A page of the request's audit trail, oldest first. */
-export async function getAccessRequestEvents(id: string, query: unknown, deps: Pick<AccessRequestDeps, 'store'>): Promise<Page<AuditEvent>> {
+export async function getAccessRequestEvents(
+  id: string,
+  query: unknown,
+  deps: Pick<AccessRequestDeps, 'store'>,
+): Promise<Page<AuditEvent>> {
   const page = parseInput(EventsQuerySchema, query ?? {}, 'query');
   const events = await deps.store.events(id, page);
   if (!events) throw new NotFoundError('ACCESS_REQUEST_NOT_FOUND', `no access request ${id}`);

@@ -36,6 +36,7 @@ import type {
 } from '../../src/ports';
 import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
 import { serviceAccountTemplate } from './serviceAccountTemplate';
+import { readTrail } from './trail';
 
 const HOUR_MS = 3_600_000;
 
@@ -120,16 +121,8 @@ export class InMemoryAccessRequestStore implements AccessRequestStore {
   }
 
   /** The request's whole committed trail, oldest first, read page by page as a client would. */
-  async trail(id: string): Promise<AuditEvent[]> {
-    const events: AuditEvent[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.events(id, { limit: 100, cursor });
-      if (!page) throw new Error(`no access request ${id} in the store`);
-      events.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return events;
+  trail(id: string): Promise<AuditEvent[]> {
+    return readTrail(this, id);
   }
 
   private commit(record: AccessRequestRecord): void {

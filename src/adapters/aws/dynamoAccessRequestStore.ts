@@ -280,9 +280,7 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
         if (attempt > BATCH_ATTEMPTS) {
           throw new DependencyUnavailableError('STORE_UNAVAILABLE', 'the request store did not take the audit events');
         }
-        const output = await this.call(() =>
-          this.documents.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })),
-        );
+        const output = await this.call(() => this.documents.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
         requests = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
         if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
       }
