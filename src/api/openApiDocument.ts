@@ -111,28 +111,6 @@ function eventPage(eventSchema: string) {
   };
 }
 
-const workloadPaths = {
-  '/workloads/{cluster}/{namespace}/{serviceAccount}/events': {
-    get: {
-      operationId: 'getWorkloadEvents',
-      summary: "A workload's history across all its requests (grants), in time order, a page at a time.",
-      security: authenticated,
-      parameters: [
-        { name: 'cluster', in: 'path', required: true, schema: { type: 'string' } },
-        { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } },
-        { name: 'serviceAccount', in: 'path', required: true, schema: { type: 'string' } },
-        ...eventPageParameters,
-      ],
-      responses: {
-        '200': eventPage('WorkloadEvent'),
-        '400': errorResponse('A cursor this API did not issue, or one issued for another workload (INVALID_CURSOR).'),
-        '401': errorResponse('No caller identity.'),
-        '422': errorResponse('Invalid cluster, namespace, ServiceAccount name or limit.'),
-      },
-    },
-  },
-};
-
 const accessRequestPaths = {
   '/access-requests': {
     post: {
@@ -267,6 +245,20 @@ const workloadPaths = {
         '200': json('WorkloadView', 'The workload.'),
         '401': errorResponse('No caller identity.'),
         '404': errorResponse('No workload of that name has grants.'),
+      },
+    },
+  },
+  '/workloads/{cluster}/{namespace}/{serviceAccount}/events': {
+    get: {
+      operationId: 'getWorkloadEvents',
+      summary: "A workload's history across all its requests (grants), in time order, a page at a time.",
+      security: authenticated,
+      parameters: [...workloadParameters, ...eventPageParameters],
+      responses: {
+        '200': eventPage('WorkloadEvent'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another workload (INVALID_CURSOR).'),
+        '401': errorResponse('No caller identity.'),
+        '422': errorResponse('Invalid cluster, namespace, ServiceAccount name or limit.'),
       },
     },
   },

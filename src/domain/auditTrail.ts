@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { AccessRequest } from './accessRequest';
 import { ValidationError } from './errors';
 import { AuditEventSchema, lastSeq, type AccessRequestRecord, type AuditEvent } from './requestLifecycle';
 
@@ -25,11 +24,6 @@ export function assertRequestItemSize(id: string, bytes: number): void {
     `access request ${id} would be stored as ${bytes} bytes; the limit is ${MAX_REQUEST_ITEM_BYTES}`,
     { details: { limit: MAX_REQUEST_ITEM_BYTES, actual: bytes } },
   );
-}
-
-/** The workload an event belongs to: `<cluster>/<namespace>/<serviceAccount>`. */
-export function workloadKeyOf(request: Pick<AccessRequest, 'cluster' | 'namespace' | 'serviceAccount'>): string {
-  return `${request.cluster}/${request.namespace}/${request.serviceAccount}`;
 }
 
 /** One event in a workload's history, with the request (grant) it belongs to. */

@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { workloadKeyOf, type WorkloadEvent } from '../domain/auditTrail';
+import type { WorkloadEvent } from '../domain/auditTrail';
 import { ClusterNameSchema, NamespaceNameSchema, ServiceAccountNameSchema } from '../domain/names';
 import { parseInput } from '../domain/parseInput';
+import { workloadKeyOf } from '../domain/workload';
 import type { Page } from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
 import { EventsQuerySchema } from './getAccessRequest';
@@ -18,5 +19,5 @@ export const WorkloadPathSchema = z
 export function getWorkloadEvents(path: unknown, query: unknown, deps: Pick<AccessRequestDeps, 'store'>): Promise<Page<WorkloadEvent>> {
   const workload = parseInput(WorkloadPathSchema, path ?? {}, 'path');
   const page = parseInput(EventsQuerySchema, query ?? {}, 'query');
-  return deps.store.workloadEvents(workloadKeyOf(workload), page);
+  return deps.store.workloadEvents(workloadKeyOf(workload.cluster, workload.namespace, workload.serviceAccount), page);
 }

@@ -7,7 +7,6 @@ import {
   itemSizeBytes,
   pageOfTrail,
   splitEvents,
-  workloadKeyOf,
   type WorkloadEvent,
 } from '../../src/domain/auditTrail';
 import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../src/domain/errors';
@@ -15,7 +14,7 @@ import type { Tag } from '../../src/domain/makeTags';
 import type { Partition } from '../../src/domain/names';
 import type { PolicyDocument } from '../../src/domain/policyDocument';
 import type { AccessRequestRecord, AuditEvent } from '../../src/domain/requestLifecycle';
-import type { WorkloadRecord } from '../../src/domain/workload';
+import { workloadKeyOf, type WorkloadRecord } from '../../src/domain/workload';
 import type {
   AccessRequestFilter,
   AccessRequestStore,
@@ -105,7 +104,10 @@ export class InMemoryAccessRequestStore implements AccessRequestStore {
 
   async workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>> {
     const all = [...this.eventItems.entries()]
-      .filter(([id]) => this.records.has(id) && workloadKeyOf(this.records.get(id)!.request) === workloadKey)
+      .filter(([id]) => {
+        const request = this.records.get(id)?.request;
+        return request !== undefined && workloadKeyOf(request.cluster, request.namespace, request.serviceAccount) === workloadKey;
+      })
       .flatMap(([requestId, events]) => [...events.values()].map((event) => ({ ...copy(event), requestId })))
       .sort((a, b) => a.at.localeCompare(b.at) || a.requestId.localeCompare(b.requestId) || a.seq - b.seq);
     const start = page.cursor ? offsetOf(page.cursor, `workload:${workloadKey}`) : 0;

@@ -1,5 +1,5 @@
-import { workloadKeyOf } from '../../domain/auditTrail';
 import type { AccessRequestRecord, AuditEvent } from '../../domain/requestLifecycle';
+import { workloadKeyOf } from '../../domain/workload';
 
 /** The index that reads a workload's history in order (declared in serverless.yml). */
 export const WorkloadEventIndex = { name: 'byWorkloadEvents', partitionKey: 'eventWorkload', sortKey: 'workloadEventKey' } as const;
@@ -35,7 +35,7 @@ export function toEventItem(record: AccessRequestRecord, event: AuditEvent): Eve
     pk: requestPartition(record.id),
     sk: eventSortKey(event.seq),
     requestId: record.id,
-    eventWorkload: workloadKeyOf(record.request),
+    eventWorkload: workloadKeyOf(record.request.cluster, record.request.namespace, record.request.serviceAccount),
     workloadEventKey: `${event.at}#${record.id}#${eventSortKey(event.seq)}`,
     event,
   };

@@ -5,7 +5,6 @@ import {
   MAX_REQUEST_ITEM_BYTES,
   pageOfTrail,
   splitEvents,
-  workloadKeyOf,
 } from '../../../src/domain/auditTrail';
 import { ValidationError } from '../../../src/domain/errors';
 import { SYSTEM_IDENTITY } from '../../../src/domain/identity';
@@ -141,14 +140,5 @@ describe('assertRequestItemSize', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ code: 'REQUEST_ITEM_TOO_LARGE', details: { limit: MAX_REQUEST_ITEM_BYTES, actual: bytes } });
     expect(() => assertRequestItemSize('req-0001', MAX_REQUEST_ITEM_BYTES)).not.toThrow();
-  });
-});
-
-describe('workloadKeyOf', () => {
-  it('names the workload cluster/namespace/serviceAccount', () => {
-    // Arrange / Act / Assert
-    expect(workloadKeyOf({ cluster: 'dev', namespace: 'payments', serviceAccount: 'invoice-exporter' })).toBe(
-      'dev/payments/invoice-exporter',
-    );
   });
 });
