@@ -127,7 +127,7 @@ const accessRequestPaths = {
         '404': errorResponse('Unknown cluster.'),
         '409': errorResponse('Idempotency-Key reused with another body, or still in progress.'),
         '415': errorResponse('Not application/json.'),
-        '422': errorResponse('Schema, rule (duration) or IAM limit violation.'),
+        '422': errorResponse('Schema, rule (duration) or IAM limit violation, or a request too large to store (REQUEST_ITEM_TOO_LARGE).'),
       },
     },
     get: {

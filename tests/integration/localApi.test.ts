@@ -10,7 +10,8 @@ let api: LocalApi;
 beforeAll(async () => {
   api = await startLocalApi();
 }, 180_000);
-afterAll(async () => api?.stop());
+// Stopping serverless-offline and its function workers takes seconds on a loaded machine.
+afterAll(async () => api?.stop(), 60_000);
 
 const postPlan = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${api.baseUrl}/plans`, { method: 'POST', headers, body });
@@ -59,6 +60,7 @@ describe('the local API started by npm start', () => {
     expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
   });
 
+  // Five routes, each the first call of its function: serverless-offline starts each cold (about a second apiece under load).
   it('walks the README flow: submit as a requester, approve as an approver, read the request and its events', async () => {
     const alice = { authorization: `Bearer ${localToken('alice', ['team-payments'])}` };
     const bob = { authorization: `Bearer ${localToken('bob', ['payments-leads'])}` };
@@ -83,7 +85,7 @@ describe('the local API started by npm start', () => {
     expect(events.map((event) => event.type)).toEqual(['submitted', 'approved', 'provisioning-started', 'activated']);
     const manifest = await fetch(`${api.baseUrl}/access-requests/${id}/manifest`, { headers: alice });
     expect(await manifest.text()).toContain('kind: ServiceAccount');
-  });
+  }, 30_000);
 
   it('refuses access-request routes without a token', async () => {
     expect((await fetch(`${api.baseUrl}/access-requests`)).status).toBe(401);
