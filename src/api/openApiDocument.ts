@@ -58,12 +58,12 @@ function componentSchemas(): Record<string, unknown> {
 }
 
 const json = (id: string, description: string) => ({ description, content: { 'application/json': { schema: componentRef(id) } } });
-/** A page of a list: its items and, unless it is the last, an opaque cursor. */
-const pageOf = (id: string) => ({
-  description: 'A page.',
+/** A page of a list: its items (under `key`) and, unless it is the last, an opaque cursor. */
+const pageOf = (id: string, key = 'items', description = 'A page.') => ({
+  description,
   content: {
     'application/json': {
-      schema: { type: 'object', properties: { items: { type: 'array', items: componentRef(id) }, nextCursor: { type: 'string' } } },
+      schema: { type: 'object', properties: { [key]: { type: 'array', items: componentRef(id) }, nextCursor: { type: 'string' } } },
     },
   },
 });
@@ -95,21 +95,6 @@ const eventPageParameters = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
 ];
-
-function eventPage(eventSchema: string) {
-  return {
-    description: 'A page of events, oldest first; nextCursor is absent on the last page.',
-    content: {
-      'application/json': {
-        schema: {
-          type: 'object',
-          required: ['events'],
-          properties: { events: { type: 'array', items: componentRef(eventSchema) }, nextCursor: { type: 'string' } },
-        },
-      },
-    },
-  };
-}
 
 const accessRequestPaths = {
   '/access-requests': {
@@ -186,7 +171,7 @@ const accessRequestPaths = {
       security: authenticated,
       parameters: [idParameter, ...eventPageParameters],
       responses: {
-        '200': eventPage('AuditEvent'),
+        '200': pageOf('AuditEvent', 'events', 'A page of events, oldest first.'),
         '400': errorResponse('A cursor this API did not issue, or one issued for another trail (INVALID_CURSOR).'),
         ...authErrors,
         '422': errorResponse('Invalid limit.'),
@@ -255,7 +240,7 @@ const workloadPaths = {
       security: authenticated,
       parameters: [...workloadParameters, ...eventPageParameters],
       responses: {
-        '200': eventPage('WorkloadEvent'),
+        '200': pageOf('WorkloadEvent', 'events', 'A page of events, oldest first.'),
         '400': errorResponse('A cursor this API did not issue, or one issued for another workload (INVALID_CURSOR).'),
         '401': errorResponse('No caller identity.'),
         '422': errorResponse('Invalid cluster, namespace, ServiceAccount name or limit.'),

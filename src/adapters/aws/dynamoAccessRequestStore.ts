@@ -334,7 +334,11 @@ function decodeSeqCursor(text: string, id: string): number {
 function decodeWorkloadCursor(text: string, workloadKey: string): Record<string, string> {
   const key = decodeCursor(text, WorkloadEventIndex.name, workloadKey);
   const names = Object.keys(key).sort().join(',');
-  if (names !== 'eventWorkload,pk,sk,workloadEventKey' || key.eventWorkload !== workloadKey || Object.values(key).some((value) => typeof value !== 'string')) {
+  if (
+    names !== 'eventWorkload,pk,sk,workloadEventKey' ||
+    key.eventWorkload !== workloadKey ||
+    Object.values(key).some((value) => typeof value !== 'string')
+  ) {
     throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued');
   }
   return key as Record<string, string>;
