@@ -156,17 +156,23 @@ describe('the audit trail as items of its own, against the embedded DynamoDB', (
 
   it('reads an item stored in the old shape, and moves its trail to event items on the next write', async () => {
     // Arrange: a request whose item holds its whole trail (40 events) and no eventCount, as before event items
-    const { id } = (await call('submitAccessRequest', { caller: people.alice, body: paymentsRequest() })).body;
-    for (const item of await eventItems(id))
-      await documents.send(new DeleteCommand({ TableName: tableName, Key: { pk: `REQ#${id}`, sk: item.sk } }));
-    const raw = await rawItem(id);
+    // (made from a fresh request's item under a new id, so that no event item of it exists anywhere)
+    const fresh = (await call('submitAccessRequest', { caller: people.alice, body: paymentsRequest() })).body.id;
+    const raw = await rawItem(fresh);
+    const id = randomUUID();
     const submitted = raw.record.events[0] as AuditEvent;
     const trail: AuditEvent[] = [
       submitted,
       ...oneTo(39).map((index) => ({ ...submitted, seq: index + 1, type: 'approval' as const, reason: `note ${index}` })),
     ];
-    const { eventCount: _count, ...legacy } = { ...raw.record, events: trail };
-    await documents.send(new PutCommand({ TableName: tableName, Item: { ...raw, record: legacy } }));
+    const { eventCount: _count, ...legacy } = { ...raw.record, id, events: trail };
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...raw, pk: `REQ#${id}`, createdKey: `${raw.record.createdAt}#${id}`, record: legacy },
+      }),
+    );
+    expect(await eventItems(id)).toEqual([]);
 
     // Act
     const before = await pageAll('getAccessRequestEvents', { id }, 25);
@@ -198,13 +204,14 @@ describe('the audit trail as items of its own, against the embedded DynamoDB', (
       );
     }
 
-    // Act
-    const whileCrashed = await readTrail(store, id, 2);
-    const current = (await store.get(id))!;
+    // Act: a new process (a store that never saw those events) reads and writes on
+    const restarted = new DynamoAccessRequestStore(new DynamoDBClient({}), tableName);
+    const whileCrashed = await readTrail(restarted, id, 2);
+    const current = (await restarted.get(id))!;
     const winner = { ...withEvents(current, 1, 'winner'), version: current.version + 1 };
     const loser = { ...withEvents(current, 1, 'loser'), version: current.version + 1 };
-    await store.replace(winner, current.version);
-    const lost = await store.replace(loser, current.version).catch((error: unknown) => error);
+    await restarted.replace(winner, current.version);
+    const lost = await restarted.replace(loser, current.version).catch((error: unknown) => error);
 
     // Assert
     expect(crashed.eventCount).toBe(3);

@@ -56,6 +56,8 @@ const keyOf = (id: string) => ({ pk: requestPartition(id), sk: 'REQ' });
 const BATCH_SIZE = 25;
 const BATCH_ATTEMPTS = 5;
 const EVENTS_INDEX = 'events';
+const MAX_REMEMBERED_COPIES = 10_000;
+const copiedKey = (id: string, seq: number) => `${id}#${seq}`;
 
 function toItem(record: AccessRequestRecord): Item {
   return {
@@ -127,6 +129,12 @@ function residualFilter(
  */
 export class DynamoAccessRequestStore implements AccessRequestStore {
   private readonly documents: DynamoDBDocumentClient;
+  /**
+   * Events this instance already put as items (request id and seq). Step (1) skips them: a run of
+   * many writes on one request (provisioning) then costs one event put per event, not two. Another
+   * process still copies them, as it cannot know.
+   */
+  private readonly copied = new Set<string>();
 
   constructor(
     client: DynamoDBClient,
@@ -152,7 +160,10 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
   async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
     const item = this.requestItem(record);
     const { committed, added } = splitEvents(record);
-    await this.putEvents(record, committed);
+    await this.putEvents(
+      record,
+      committed.filter((event) => !this.copied.has(copiedKey(record.id, event.seq))),
+    );
     await this.write(
       new PutCommand({
         TableName: this.tableName,
@@ -275,7 +286,8 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
   /** Puts event items; a put of an existing event writes the same content again, so repeating is harmless. */
   private async putEvents(record: AccessRequestRecord, events: readonly AuditEvent[]): Promise<void> {
     for (let start = 0; start < events.length; start += BATCH_SIZE) {
-      let requests = events.slice(start, start + BATCH_SIZE).map((event) => ({ PutRequest: { Item: toEventItem(record, event) } }));
+      const batch = events.slice(start, start + BATCH_SIZE);
+      let requests = batch.map((event) => ({ PutRequest: { Item: toEventItem(record, event) } }));
       for (let attempt = 1; requests.length > 0; attempt++) {
         if (attempt > BATCH_ATTEMPTS) {
           throw new DependencyUnavailableError('STORE_UNAVAILABLE', 'the request store did not take the audit events');
@@ -284,6 +296,9 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
         requests = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
         if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
       }
+      // Bounded memory: forgetting only costs a repeated (harmless) put.
+      if (this.copied.size > MAX_REMEMBERED_COPIES) this.copied.clear();
+      for (const event of batch) this.copied.add(copiedKey(record.id, event.seq));
     }
   }
 
