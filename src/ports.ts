@@ -3,7 +3,8 @@ import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
 import type { SlackMessage } from './domain/slackMessages';
-import type { AccessRequestRecord, RequestStatus } from './domain/requestLifecycle';
+import type { WorkloadEvent } from './domain/auditTrail';
+import type { AccessRequestRecord, AuditEvent, RequestStatus } from './domain/requestLifecycle';
 import type { WorkloadRecord } from './domain/workload';
 
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
@@ -27,15 +28,32 @@ export interface Page<Item> {
   nextCursor?: string;
 }
 
-/** Durable access requests. Every write is conditional, so racing writers produce one winner. */
+/** Which page of a list: at most `limit` items, after the opaque `cursor` of the previous page. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Durable access requests. Every write is conditional, so racing writers produce one winner. Audit
+ * events are kept apart, one append-only entry each: a record read back holds only the events of its
+ * latest write (see auditTrail.ts), and the whole trail is read a page at a time.
+ */
 export interface AccessRequestStore {
   /** Stores a new request; fails if the id exists. */
   create(record: AccessRequestRecord): Promise<void>;
   get(id: string): Promise<AccessRequestRecord | undefined>;
-  /** Replaces the request if it is still at `expectedVersion`; otherwise throws a CONCURRENT_UPDATE conflict. */
+  /**
+   * Replaces the request if it is still at `expectedVersion`; otherwise throws a CONCURRENT_UPDATE
+   * conflict. Events with seq above `record.eventCount` are the ones this write adds.
+   */
   replace(record: AccessRequestRecord, expectedVersion: number): Promise<void>;
   /** Newest first. */
-  list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>>;
+  list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>>;
+  /** The request's committed audit trail, oldest first; undefined when there is no such request. */
+  events(id: string, page: PageRequest): Promise<Page<AuditEvent> | undefined>;
+  /** A workload's history (`<cluster>/<namespace>/<serviceAccount>`) across its requests, oldest first. */
+  workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>>;
 }
 
 /** Filters of the workload list; all given ones must match. */

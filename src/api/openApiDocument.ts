@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
 import { ExtensionRequestSchema } from '../domain/extensions';
 import { GrantPlanSchema } from '../domain/grantPlan';
+import { WorkloadEventSchema } from '../domain/auditTrail';
 import { AuditEventSchema } from '../domain/requestLifecycle';
 import { PlanResponseSchema } from '../usecases/planGrant';
 import { WorkloadSummarySchema, WorkloadViewSchema } from '../usecases/readWorkloads';
@@ -32,6 +33,7 @@ function componentSchemas(): Record<string, unknown> {
     ErrorResponseSchema,
     AccessRequestViewSchema,
     AuditEventSchema,
+    WorkloadEventSchema,
     DecisionBodySchema,
     ExtensionRequestSchema,
   ]) {
@@ -58,12 +60,12 @@ function componentSchemas(): Record<string, unknown> {
 }
 
 const json = (id: string, description: string) => ({ description, content: { 'application/json': { schema: componentRef(id) } } });
-/** A page of a list: its items and, unless it is the last, an opaque cursor. */
-const pageOf = (id: string) => ({
-  description: 'A page.',
+/** A page of a list: its items (under `key`) and, unless it is the last, an opaque cursor. */
+const pageOf = (id: string, key = 'items', description = 'A page.') => ({
+  description,
   content: {
     'application/json': {
-      schema: { type: 'object', properties: { items: { type: 'array', items: componentRef(id) }, nextCursor: { type: 'string' } } },
+      schema: { type: 'object', properties: { [key]: { type: 'array', items: componentRef(id) }, nextCursor: { type: 'string' } } },
     },
   },
 });
@@ -91,6 +93,11 @@ function decision(operationId: string, summary: string, extra: Record<string, un
   };
 }
 
+const eventPageParameters = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' } },
+];
+
 const accessRequestPaths = {
   '/access-requests': {
     post: {
@@ -107,7 +114,7 @@ const accessRequestPaths = {
         '404': errorResponse('Unknown cluster.'),
         '409': errorResponse('Idempotency-Key reused with another body, or still in progress.'),
         '415': errorResponse('Not application/json.'),
-        '422': errorResponse('Schema, rule (duration) or IAM limit violation.'),
+        '422': errorResponse('Schema, rule (duration) or IAM limit violation, or a request too large to store (REQUEST_ITEM_TOO_LARGE).'),
       },
     },
     get: {
@@ -184,19 +191,14 @@ const accessRequestPaths = {
   '/access-requests/{id}/events': {
     get: {
       operationId: 'getAccessRequestEvents',
-      summary: 'The append-only audit trail, oldest first.',
+      summary: 'The append-only audit trail, oldest first, a page at a time (follow nextCursor until it is absent).',
       security: authenticated,
-      parameters: [idParameter],
+      parameters: [idParameter, ...eventPageParameters],
       responses: {
-        '200': {
-          description: 'Events.',
-          content: {
-            'application/json': {
-              schema: { type: 'object', properties: { events: { type: 'array', items: componentRef('AuditEvent') } } },
-            },
-          },
-        },
+        '200': pageOf('AuditEvent', 'events', 'A page of events, oldest first.'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another trail (INVALID_CURSOR).'),
         ...authErrors,
+        '422': errorResponse('Invalid limit.'),
       },
     },
   },
@@ -252,6 +254,20 @@ const workloadPaths = {
         '200': json('WorkloadView', 'The workload.'),
         '401': errorResponse('No caller identity.'),
         '404': errorResponse('No workload of that name has grants.'),
+      },
+    },
+  },
+  '/workloads/{cluster}/{namespace}/{serviceAccount}/events': {
+    get: {
+      operationId: 'getWorkloadEvents',
+      summary: "A workload's history across all its requests (grants), in time order, a page at a time.",
+      security: authenticated,
+      parameters: [...workloadParameters, ...eventPageParameters],
+      responses: {
+        '200': pageOf('WorkloadEvent', 'events', 'A page of events, oldest first.'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another workload (INVALID_CURSOR).'),
+        '401': errorResponse('No caller identity.'),
+        '422': errorResponse('Invalid cluster, namespace, ServiceAccount name or limit.'),
       },
     },
   },

@@ -64,6 +64,8 @@ export const AuditEventType = {
   ExtensionRejected: 'extension-rejected',
   /** The requester was told the grant expires soon. */
   ExpiryWarning: 'expiry-warning',
+  /** Drift recorded earlier is gone (repaired, or undone by whoever caused it). */
+  DriftCleared: 'drift-cleared',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 
@@ -106,7 +108,13 @@ export type Extension = z.infer<typeof ExtensionSchema>;
 export const GrantMode = { PlanOnly: 'plan-only', Provisioned: 'provisioned' } as const;
 export type GrantMode = (typeof GrantMode)[keyof typeof GrantMode];
 
-/** An access request with its whole history; `version` guards every write. */
+/**
+ * An access request; `version` guards every write. The audit trail lives in event items of its own
+ * (see auditTrail.ts): `events` holds only the events of the latest write (committed, perhaps not yet
+ * copied to their items) plus, in memory, those a change is about to add; `eventCount` is the number
+ * of committed events. Records stored before event items existed hold their whole trail in `events`
+ * and no `eventCount`.
+ */
 export const AccessRequestRecordSchema = z
   .object({
     id: z.string(),
@@ -147,6 +155,10 @@ export const AccessRequestRecordSchema = z
     /** The expiry the requester was last warned about, so each expiry is warned about once. */
     expiryWarning: z.object({ at: z.string(), expiresAt: z.string() }).optional(),
     plan: GrantPlanSchema,
+    /** What reconciliation last recorded as drift (absent: none), so that only a change of drift is audited. */
+    driftFingerprint: z.string().optional(),
+    /** How many audit events are committed; seqs run 1..eventCount without gaps. */
+    eventCount: z.number().int().min(0).optional(),
     events: z.array(AuditEventSchema),
   })
   .meta({ id: 'AccessRequestRecord' });
@@ -163,6 +175,14 @@ export interface Change {
 /** Whether `to` is a legal next state from `from`. */
 export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
   return TRANSITIONS[from].includes(to);
+}
+
+/**
+ * Seq of the newest event the record knows, committed or only added in memory. The next event comes
+ * after it, so a record whose older events moved to their own items numbers on without gaps or repeats.
+ */
+export function lastSeq(record: Pick<AccessRequestRecord, 'eventCount' | 'events'>): number {
+  return Math.max(record.eventCount ?? 0, record.events.at(-1)?.seq ?? 0);
 }
 
 function auditEvent(seq: number, change: Change, from: RequestStatus | null, to: RequestStatus): AuditEvent {
@@ -189,7 +209,7 @@ export function recordDecision(record: AccessRequestRecord, change: Change): Acc
   return {
     ...record,
     updatedAt: change.at.toISOString(),
-    events: [...record.events, auditEvent(record.events.length + 1, change, record.status, record.status)],
+    events: [...record.events, auditEvent(lastSeq(record) + 1, change, record.status, record.status)],
   };
 }
 
@@ -204,7 +224,7 @@ export function transition(record: AccessRequestRecord, to: RequestStatus, chang
     ...record,
     status: to,
     updatedAt: change.at.toISOString(),
-    events: [...record.events, auditEvent(record.events.length + 1, change, record.status, to)],
+    events: [...record.events, auditEvent(lastSeq(record) + 1, change, record.status, to)],
   };
 }
 

@@ -3,8 +3,8 @@ import { jsonResponse } from '../api/responses';
 import { getAccessRequestEvents } from '../usecases/getAccessRequest';
 import { accessRequestRoute, requestIdParameter } from './wiring/accessRequestRoute';
 
-/** GET /access-requests/{id}/events (404 for a request the caller may not read) */
+/** GET /access-requests/{id}/events?limit=&cursor= (404 for a request the caller may not read) */
 export const handler = accessRequestRoute(async (event, deps) => {
-  const { events, reader } = await getAccessRequestEvents(requestIdParameter(event), event.caller, deps);
-  return jsonResponse(200, { events: toEventViews(events, reader) });
+  const { page, reader } = await getAccessRequestEvents(requestIdParameter(event), event.caller, event.queryStringParameters ?? {}, deps);
+  return jsonResponse(200, { events: toEventViews(page.items, reader), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
 });

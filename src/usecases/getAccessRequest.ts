@@ -1,8 +1,11 @@
+import * as z from 'zod';
 import type { ApprovalRule } from '../domain/approvalRules';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { CallerIdentity } from '../domain/identity';
 import { canRead, seesPeople } from '../domain/readAccess';
+import { parseInput } from '../domain/parseInput';
 import { RequestStatus, type AccessRequestRecord, type AuditEvent } from '../domain/requestLifecycle';
+import type { Page } from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
 import { loadAccessRequest } from './changeAccessRequest';
 
@@ -37,19 +40,32 @@ async function loadReadable(id: string, caller: CallerIdentity, deps: ReadDeps):
   return { record, reader };
 }
 
+/** The query string of an audit-trail read: a page size and the cursor of the previous page. */
+export const EventsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict()
+  .meta({ id: 'EventsQuery' });
+
 /** One access request. */
 export function getAccessRequest(id: string, caller: CallerIdentity, deps: ReadDeps): Promise<ReadableRequest> {
   return loadReadable(id, caller, deps);
 }
 
-/** The request's audit trail, oldest first. */
+/** A page of the request's audit trail, oldest first, for a caller who may read the request. */
 export async function getAccessRequestEvents(
   id: string,
   caller: CallerIdentity,
+  query: unknown,
   deps: ReadDeps,
-): Promise<{ events: AuditEvent[]; reader: ReadableRequest['reader'] }> {
-  const { record, reader } = await loadReadable(id, caller, deps);
-  return { events: record.events, reader };
+): Promise<{ page: Page<AuditEvent>; reader: ReadableRequest['reader'] }> {
+  const paging = parseInput(EventsQuerySchema, query ?? {}, 'query');
+  const { reader } = await loadReadable(id, caller, deps);
+  const page = await deps.store.events(id, paging);
+  if (!page) throw new NotFoundError('ACCESS_REQUEST_NOT_FOUND', `no access request ${id}`);
+  return { page, reader };
 }
 
 /** The ServiceAccount manifest of an active grant. */

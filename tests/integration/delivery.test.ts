@@ -12,6 +12,7 @@ import { startEksTokenWebhook, type EksTokenWebhook } from '../harness/kube/eksT
 import { ensureBrokerRbac, ensureNamespace } from '../harness/kube/rbac.mjs';
 import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
 import { newCallLog, prepareAccount, provisioningDeps } from '../support/provisioningHarness';
+import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
 const BROKER_ROLE = 'arn:aws:iam::123456789012:role/irsa-broker-lambda';
@@ -75,7 +76,7 @@ const readServiceAccount = (namespace: string, name: string) =>
 
 describe('delivery by apply, against a real kube-apiserver with EKS token authentication', () => {
   it('puts the ServiceAccount in the cluster with the role annotation and the managed-by label', async () => {
-    const { record } = await provisioned(allowed, 'invoice-exporter');
+    const { record, deps } = await provisioned(allowed, 'invoice-exporter');
 
     expect(record.status).toBe('active');
     const account = await readServiceAccount(allowed, 'invoice-exporter');
@@ -87,9 +88,9 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
     expect(account.body.metadata.labels).toMatchObject({ 'irsa-broker.io/managed-by': 'irsa-broker' });
     expect(account.body.metadata.labels['app.kubernetes.io/managed-by']).toBeUndefined();
     expect(account.body.metadata.managedFields.map((field: { manager: string }) => field.manager)).toContain('irsa-broker');
-    expect(record.events.filter((event) => event.type === 'kubernetes-change').map((event) => event.reason)).toEqual([
-      `ServiceAccount ${allowed}/invoice-exporter created`,
-    ]);
+    expect(
+      (await readTrail(deps.store, record.id)).filter((event) => event.type === 'kubernetes-change').map((event) => event.reason),
+    ).toEqual([`ServiceAccount ${allowed}/invoice-exporter created`]);
     // The broker was authenticated by its EKS token, as its mapped identity.
     expect(webhook.reviews().some((review) => review.authenticated && review.username === 'irsa-broker')).toBe(true);
   });

@@ -10,7 +10,8 @@ let api: LocalApi;
 beforeAll(async () => {
   api = await startLocalApi();
 }, 180_000);
-afterAll(async () => api?.stop());
+// Stopping serverless-offline and its function workers takes seconds on a loaded machine.
+afterAll(async () => api?.stop(), 60_000);
 
 const alice = () => ({ authorization: `Bearer ${localToken('alice', ['team-payments'])}` });
 const postPlan = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>

@@ -155,7 +155,7 @@ describe('provisionGrant', () => {
     const active = await provisionGrant(id, deps);
 
     // Assert
-    expect(active.events.map((event) => [event.seq, event.type, event.reason])).toEqual([
+    expect((await deps.store.trail(id)).map((event) => [event.seq, event.type, event.reason])).toEqual([
       [1, 'submitted', undefined],
       [2, 'auto-approved', 'fits auto-approval condition 1 of rule payments'],
       [3, 'provisioning-started', 'attempt 1'],
@@ -310,7 +310,9 @@ describe('provisionGrant', () => {
     expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole', 'updateTrustPolicy', 'attachPolicy']);
     expect(deps.iam.calls.find((call) => call.method === 'updateTrustPolicy')?.args).toEqual([role.name, role.trustPolicy]);
     expect(deps.iam.roles.get(role.name)?.trustPolicy).toEqual(role.trustPolicy);
-    expect(result.events.map((event) => event.reason)).toContain(`UpdateAssumeRolePolicy ${role.arn} (trust differed)`);
+    expect((await deps.store.trail(record.id)).map((event) => event.reason)).toContain(
+      `UpdateAssumeRolePolicy ${role.arn} (trust differed)`,
+    );
   });
 
   it('puts back the permissions boundary of its own role when it differs', async () => {
@@ -485,10 +487,9 @@ describe('provisionGrant', () => {
     expect(active.provisioning).toMatchObject({ attempts: 2, lastError: undefined });
     expect(deps.iam.writes()).toEqual(['createRole', 'attachPolicy']);
     expect(deps.iam.callNames()).toContain('findPolicy');
-    expect(active.events.filter((event) => event.type === 'provisioning-started').map((event) => event.reason)).toEqual([
-      'attempt 1',
-      'attempt 2',
-    ]);
+    expect(
+      (await deps.store.trail(record.id)).filter((event) => event.type === 'provisioning-started').map((event) => event.reason),
+    ).toEqual(['attempt 1', 'attempt 2']);
   });
 
   it('throws CONCURRENT_UPDATE instead of failing the grant when another worker wrote it first', async () => {
