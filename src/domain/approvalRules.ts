@@ -115,7 +115,8 @@ export function assertMayDecide(
       { details: { rule: rule.id } },
     );
   }
-  if (couldHaveRequested(rule, caller) && requesters.some((requester) => !requester.person)) {
+  // The request's own requester (first) decides whether it was joined; an extension's asker is checked as a requester above.
+  if (couldHaveRequested(rule, caller) && requesters[0] && !requesters[0].person) {
     throw new ForbiddenError(
       'REQUESTER_NOT_JOINED',
       'config joins the requester to no person, so only an approver who could not have made this request may decide on it',
