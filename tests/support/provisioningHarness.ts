@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Pluggable } from '@smithy/types';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StsAccountSessions } from '../../src/adapters/aws/accountSessions';
@@ -23,7 +24,8 @@ import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/localDynamo.mjs';
 
 export const MOTO_ACCOUNT = '123456789012';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** The keys every harness client uses; moto puts their calls in MOTO_ACCOUNT unless told otherwise. */
+export const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let requestCounter = 0;
 
 /** Every IAM command a client sent, in order, and an optional fault on the k-th one. */
@@ -113,8 +115,11 @@ export function motoAccountSessions(
   endpoint: string,
   config: ProvisioningDeps['config'],
   log: IamCallLog,
-  eksLog: IamCallLog = newCallLog(),
-  stsLog: IamCallLog = newCallLog(),
+  {
+    eksLog = newCallLog(),
+    stsLog = newCallLog(),
+    stsPlugins = [],
+  }: { eksLog?: IamCallLog; stsLog?: IamCallLog; stsPlugins?: Pluggable<object, object>[] } = {},
 ): StsAccountSessions {
   return new StsAccountSessions({
     config,
@@ -130,9 +135,10 @@ export function motoAccountSessions(
               stsLog.calls.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
               return next(args);
             },
-            { step: 'initialize', name: 'stsCallLog' },
+            { step: 'initialize', name: 'stsCallLog', priority: 'high' },
           ),
       },
+      ...stsPlugins,
     ],
   });
 }
@@ -163,7 +169,7 @@ export function provisioningDeps(
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
-    accounts: motoAccountSessions(motoEndpoint, config, log, eksLog),
+    accounts: motoAccountSessions(motoEndpoint, config, log, { eksLog }),
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {
       throw new Error('no cluster in this test: delivery is manifest');
