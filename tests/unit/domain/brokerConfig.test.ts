@@ -343,12 +343,15 @@ describe('BrokerConfigSchema across accounts and partitions', () => {
     expect(paths).toEqual([]);
   });
 
-  it('refuses a provisioner role in another account than the one it is listed for', () => {
+  it.each([
+    ['in another account than the one it is listed for', 'arn:aws:iam::555566667777:role/irsa-broker/p', 'use one in 444455556666'],
+    ["outside the clusters' partition", 'arn:aws-cn:iam::444455556666:role/p', "not in the clusters' partition aws"],
+  ])('refuses a provisioner role %s', (_, provisionerRoleArn, message) => {
     // Arrange
     const input = configInput({
       hubAccountId: '111122223333',
       clusters: [dev(), prod()],
-      accounts: { '444455556666': { provisionerRoleArn: 'arn:aws:iam::555566667777:role/irsa-broker/p' } },
+      accounts: { '444455556666': { provisionerRoleArn } },
     });
 
     // Act
@@ -356,24 +359,7 @@ describe('BrokerConfigSchema across accounts and partitions', () => {
 
     // Assert
     expect(describeIssues(result.error!)).toEqual([
-      { path: 'accounts.444455556666.provisionerRoleArn', message: expect.stringContaining('use one in 444455556666') },
-    ]);
-  });
-
-  it("refuses a provisioner role outside the clusters' partition", () => {
-    // Arrange
-    const input = configInput({
-      hubAccountId: '111122223333',
-      clusters: [dev(), prod()],
-      accounts: { '444455556666': { provisionerRoleArn: 'arn:aws-cn:iam::444455556666:role/p' } },
-    });
-
-    // Act
-    const result = BrokerConfigSchema.safeParse(input);
-
-    // Assert
-    expect(describeIssues(result.error!)).toEqual([
-      { path: 'accounts.444455556666.provisionerRoleArn', message: expect.stringContaining("not in the clusters' partition aws") },
+      { path: 'accounts.444455556666.provisionerRoleArn', message: expect.stringContaining(message) },
     ]);
   });
 
