@@ -1,6 +1,7 @@
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   CreateRoleCommand,
+  CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
   ListRolesCommand,
   ListPoliciesCommand,
@@ -11,18 +12,26 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { loadAll } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
 import { EksTokenSource } from '../../src/adapters/aws/eksTokenSource';
+import { describedIssuers } from '../../src/adapters/clusterIssuers';
 import { KubernetesServiceAccountApplier } from '../../src/adapters/k8s/kubernetesServiceAccountApplier';
 import { BrokerConfigSchema, type BrokerConfig, type BrokerConfigInput, type ClusterConfig } from '../../src/domain/brokerConfig';
 import { BrokerError } from '../../src/domain/errors';
+import type { CallerIdentity } from '../../src/domain/identity';
 import type { AccountSession, ClusterConnection } from '../../src/ports';
+import { inClusterAccount } from '../../src/usecases/accountScope';
+import { approveAccessRequest } from '../../src/usecases/decideAccessRequest';
+import { provisionGrant } from '../../src/usecases/provisionGrant';
+import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
+import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { ensureKubeBinaries } from '../harness/kube/build.mjs';
 import { kubeRequest, startKubeCluster } from '../harness/kube/cluster.mjs';
 import { startEksTokenWebhook, type EksTokenWebhook, type HarnessAccessKey } from '../harness/kube/eksTokenWebhook';
 import { ensureNamespace } from '../harness/kube/rbac.mjs';
 import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
 import { iamInAccount, stsTrustPlugin } from '../harness/moto/stsTrust';
-import { credentials, motoAccountSessions, newCallLog } from '../support/provisioningHarness';
+import { credentials, motoAccountSessions, newCallLog, provisioningDeps } from '../support/provisioningHarness';
 
 const root = join(__dirname, '../..');
 const HUB = '123456789012';
@@ -52,6 +61,7 @@ const SPOKE_A_CLUSTER = cluster('spoke-a', SPOKE_A);
 const SPOKE_B_CLUSTER = cluster('spoke-b', SPOKE_B);
 
 let moto: Awaited<ReturnType<typeof startMoto>>;
+let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let kube: Awaited<ReturnType<typeof startKubeCluster>>;
 let webhook: EksTokenWebhook;
 const webhookKeys: Record<string, HarnessAccessKey> = {};
@@ -183,7 +193,10 @@ beforeAll(async () => {
     mappings: { [`arn:aws:iam::${SPOKE_A}:role/${PROVISIONER}`]: { username: 'irsa-broker', groups: ['irsa-broker'] } },
   });
   kube = await startKubeCluster(root, { webhookUrl: webhook.url, clusterName: SPOKE_A_CLUSTER.name });
-  moto = await startMoto(root, { env: { ...HARNESS_EKS_ENV, MOTO_EKS_ENDPOINT: kube.endpoint, MOTO_EKS_CA_DATA: kube.caData } });
+  [moto, dynamo] = await Promise.all([
+    startMoto(root, { env: { ...HARNESS_EKS_ENV, MOTO_EKS_ENDPOINT: kube.endpoint, MOTO_EKS_CA_DATA: kube.caData } }),
+    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
+  ]);
   for (const [account, name] of [
     [HUB, HUB_CLUSTER.name],
     [SPOKE_A, SPOKE_A_CLUSTER.name],
@@ -202,6 +215,14 @@ beforeAll(async () => {
     );
     const boundary = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
     await iamOf(account).send(new CreatePolicyCommand({ PolicyName: 'irsa-broker-boundary', PolicyDocument: boundary }));
+    // The cluster's IAM OIDC provider lives in the cluster's account, for the issuer the launcher gives it.
+    await iamOf(account).send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: `https://oidc.harness.local/id/${name}`,
+        ClientIDList: ['sts.amazonaws.com'],
+        ThumbprintList: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
+      }),
+    );
   }
   await createProvisionerRole(SPOKE_A);
   await createProvisionerRole(SPOKE_B, { externalId: SPOKE_B_EXTERNAL_ID });
@@ -211,7 +232,7 @@ beforeAll(async () => {
   await applyShippedRbac(servedNamespace);
 }, 45 * 60_000);
 
-afterAll(async () => Promise.all([moto?.stop(), kube?.stop(), webhook?.stop()]));
+afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop(), kube?.stop(), webhook?.stop()]));
 
 afterEach(async () => {
   // Whatever a test did, it leaves nothing of the broker's in any of the three accounts.
@@ -357,6 +378,80 @@ describe('StsAccountSessions against moto with a hub and two spokes', () => {
 
     // Assert
     expect(trust.map((call) => call.allowed)).toEqual([false, false]);
+  });
+});
+
+describe("today's provisioning use cases, each grant run in its cluster's account scope", () => {
+  const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
+  const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
+
+  /** The harness deps for the three-account config; plans read issuers in each cluster's account. */
+  function grantDeps() {
+    const config = brokerConfig();
+    const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), {
+      hubAccountId: config.hubAccountId,
+      clusters: config.clusters,
+      accounts: config.accounts,
+      permissionsBoundaryArn: config.permissionsBoundaryArn,
+    });
+    const { accounts } = sessions(config);
+    return { ...base, accounts, issuers: describedIssuers(accounts) };
+  }
+
+  it('creates each grant in its cluster’s account only, and revoke leaves nothing of the broker’s in any', async () => {
+    // Arrange
+    const deps = grantDeps();
+    const targets = [HUB_CLUSTER, SPOKE_A_CLUSTER, SPOKE_B_CLUSTER];
+
+    // Act
+    const records = [];
+    for (const target of targets) {
+      const { id } = await submitAccessRequest(
+        {
+          cluster: target.name,
+          namespace: 'payments',
+          serviceAccount: 'exporter',
+          grants: [{ type: 's3', bucket: 'acme-invoices', level: 'read' }],
+        },
+        developer,
+        deps,
+      );
+      await approveAccessRequest(id, approver, undefined, deps);
+      records.push(await provisionGrant(id, (await inClusterAccount(deps, target.name, id)).deps));
+    }
+    const provisioned = await everyAccount();
+    for (const [index, target] of targets.entries()) {
+      await revokeAccessRequest(
+        records[index]!.id,
+        developer,
+        undefined,
+        (await inClusterAccount(deps, target.name, records[index]!.id)).deps,
+      );
+    }
+
+    // Assert
+    expect(records.map((record) => [record.status, record.plan.role.arn])).toEqual([
+      ['active', `arn:aws:iam::${HUB}:role/irsa-broker/irsa-hub-cluster.payments.exporter`],
+      ['active', `arn:aws:iam::${SPOKE_A}:role/irsa-broker/irsa-spoke-a.payments.exporter`],
+      ['active', `arn:aws:iam::${SPOKE_B}:role/irsa-broker/irsa-spoke-b.payments.exporter`],
+    ]);
+    expect(provisioned).toEqual({
+      [HUB]: {
+        roles: ['irsa-hub-cluster.payments.exporter'],
+        policies: [`arn:aws:iam::${HUB}:policy/irsa-broker/irsa-hub-cluster.payments.exporter`],
+        attachments: 1,
+      },
+      [SPOKE_A]: {
+        roles: ['irsa-spoke-a.payments.exporter'],
+        policies: [`arn:aws:iam::${SPOKE_A}:policy/irsa-broker/irsa-spoke-a.payments.exporter`],
+        attachments: 1,
+      },
+      [SPOKE_B]: {
+        roles: ['irsa-spoke-b.payments.exporter'],
+        policies: [`arn:aws:iam::${SPOKE_B}:policy/irsa-broker/irsa-spoke-b.payments.exporter`],
+        attachments: 1,
+      },
+    });
   });
 });
 

@@ -64,7 +64,7 @@ export function accessRequestDeps(): AccessRequestDeps {
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
     // The EKS and STS clients are loaded only if a configured cluster has no issuer.
-    issuers: createClusterIssuerSource(async () => (await import('./accountSessions')).describedIssuers()),
+    issuers: createClusterIssuerSource(async () => (await import('./accountSessions')).clusterIssuers()),
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: jobQueue('IRSA_BROKER_PROVISION_FUNCTION', ProvisionJobSchema, (job) => `provisioning of ${job.requestId}`),
   };

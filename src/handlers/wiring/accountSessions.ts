@@ -1,9 +1,7 @@
 import { StsAccountSessions } from '../../adapters/aws/accountSessions';
+import { describedIssuers } from '../../adapters/clusterIssuers';
 import { loadBrokerConfig } from '../../config';
 import type { ClusterIssuerSource } from '../../ports';
-
-/** Plans have no request id yet; their DescribeCluster sessions are named for what they do. */
-const PLAN_SESSION_ID = 'plan';
 
 let sessions: StsAccountSessions | undefined;
 
@@ -17,11 +15,6 @@ export function accountSessions(): StsAccountSessions {
 }
 
 /** Issuers read with DescribeCluster in each cluster's own account. */
-export function describedIssuers(): ClusterIssuerSource {
-  return {
-    async getIssuerUrl(cluster) {
-      const session = await accountSessions().forCluster(cluster, PLAN_SESSION_ID);
-      return (await session.clusters.describeCluster(cluster)).issuerUrl;
-    },
-  };
+export function clusterIssuers(): ClusterIssuerSource {
+  return describedIssuers(accountSessions());
 }
