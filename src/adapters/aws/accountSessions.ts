@@ -1,6 +1,5 @@
 import { EKSClient, type EKSClientConfig } from '@aws-sdk/client-eks';
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@smithy/types';
 import { accountAccess, hubAccountOf, type AccountAccess } from '../../domain/accounts';
 import type { BrokerConfig, ClusterConfig } from '../../domain/brokerConfig';
@@ -64,7 +63,10 @@ export function renewingCredentials(
 
 export interface StsAccountSessionsOptions {
   config: Pick<BrokerConfig, 'clusters' | 'hubAccountId' | 'accounts' | 'rolePath'>;
-  /** The broker's own credentials: they act in the hub's account and assume every provisioner role. */
+  /**
+   * The broker's own credentials: they act in the hub's account and assume every provisioner role.
+   * Default: the SDK's default chain (the Lambda's role).
+   */
   hubCredentials?: AwsCredentialIdentityProvider;
   /** Merged into every client made here, STS's included (tests point them all at moto). */
   clientConfig?: { endpoint?: string; maxAttempts?: number };
@@ -88,7 +90,7 @@ export class StsAccountSessions implements AccountSessions {
   private hub?: AccountSession;
 
   constructor(private readonly options: StsAccountSessionsOptions) {
-    this.hubCredentials = options.hubCredentials ?? fromNodeProviderChain();
+    this.hubCredentials = options.hubCredentials ?? defaultChain();
   }
 
   /** The broker's own credentials in the hub's account; what `ProvisioningDeps.iam`/`clusters` are until every use case asks for a session. */
@@ -118,6 +120,8 @@ export class StsAccountSessions implements AccountSessions {
 
   /** Assumes the role at once, so a role that cannot be assumed fails the grant before its first call. */
   private async assume(access: Extract<AccountAccess, { kind: 'provisioner' }>, sessionName: string, cluster: ClusterConfig) {
+    // Loaded on the first spoke: a deployment with clusters in the hub's account only never pays for it.
+    const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
     const credentials = renewingCredentials(
       fromTemporaryCredentials({
         masterCredentials: this.hubCredentials,
@@ -161,6 +165,19 @@ export class StsAccountSessions implements AccountSessions {
       credentials,
     };
   }
+}
+
+/**
+ * The SDK's default credential chain, loaded on first use: most cold starts never sign anything
+ * themselves (the SDK clients resolve their own credentials), so they need not load the providers.
+ */
+function defaultChain(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  const provider: AwsCredentialIdentityProvider = async (properties) => {
+    chain ??= import('@aws-sdk/credential-providers').then(({ fromNodeProviderChain }) => renewingCredentials(fromNodeProviderChain()));
+    return (await chain)(properties);
+  };
+  return provider;
 }
 
 /** Why a provisioner role could not be assumed, naming account and role: a broken spoke says which one to fix. */
