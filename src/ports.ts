@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ClusterConfig } from './domain/brokerConfig';
 import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
@@ -158,6 +159,30 @@ export interface IamGateway {
   deleteRole(roleName: string): Promise<void>;
 }
 
+/**
+ * The clients for one AWS account: the hub's own credentials, or a provisioner role assumed there.
+ * Every AWS call for a cluster goes through its account's session.
+ */
+export interface AccountSession {
+  accountId: string;
+  /** The provisioner role the session assumed; absent when it is the broker's own credentials. */
+  roleArn?: string;
+  iam: IamGateway;
+  clusters: ClusterDirectory;
+  /** For what signs outside these clients: the EKS token (ClusterConnection.credentials), S3 pre-flight. */
+  credentials: AwsCredentialIdentityProvider;
+}
+
+/** Sessions per account, cached and renewed before they expire. */
+export interface AccountSessions {
+  /**
+   * The session for the cluster's account. `sessionId` (the request or grant id) names an assumed
+   * session, so the spoke's CloudTrail shows which grant did what. A role that cannot be assumed
+   * fails here, before any write, with PROVISIONER_ROLE_UNASSUMABLE naming account and role.
+   */
+  forCluster(cluster: ClusterConfig, sessionId: string): Promise<AccountSession>;
+}
+
 /** Starts provisioning of an approved request without waiting for it. */
 export type ProvisioningQueue = JobQueue<ProvisionJob>;
 
@@ -168,6 +193,9 @@ export interface ClusterConnection {
   partition: 'aws' | 'aws-cn' | 'aws-us-gov';
   endpoint: string;
   certificateAuthorityData: string;
+  /** The cluster's account, and its session's credentials that sign the EKS token; default: the broker's own. */
+  accountId?: string;
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 export interface ApplyOptions {

@@ -2,7 +2,15 @@ import * as z from 'zod';
 import { ApprovalRuleSchema } from './approvalRules';
 import { PeopleSchema } from './person';
 import { matchesWildcard } from './wildcardMatch';
-import { AccountIdSchema, ClusterNameSchema, ManagedPolicyArnSchema, PartitionSchema, accountOfArn, partitionOfArn } from './names';
+import {
+  AccountIdSchema,
+  ClusterNameSchema,
+  ManagedPolicyArnSchema,
+  PartitionSchema,
+  accountOfArn,
+  partitionOfArn,
+  type Partition,
+} from './names';
 
 /** IAM's own path grammar: "/" or "/segments/" of printable ASCII. */
 const IAM_PATH = /^\/([\x21-\x7E]+\/)?$/;
@@ -93,6 +101,53 @@ export const NotificationsConfigSchema = z
   .strict();
 export type NotificationsConfig = z.infer<typeof NotificationsConfigSchema>;
 
+/**
+ * The partition a region belongs to, from its name: China's regions are `cn-*`, GovCloud's
+ * `us-gov-*`; the isolated partitions (`*-iso*-*`) are not ones the broker plans for.
+ */
+export function partitionOfRegion(region: string): Partition | undefined {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (/^[a-z]{2}-iso[a-z]?-/.test(region)) return undefined;
+  return 'aws';
+}
+
+/**
+ * What IAM accepts as an OIDC provider URL: `https://host[/path]`. IAM keys the provider and the
+ * trust conditions by host and path only, so a port, query, fragment or userinfo would name a
+ * provider that can never match the tokens the cluster issues.
+ */
+const OidcIssuerSchema = z.url({ protocol: /^https$/, hostname: z.regexes.hostname }).superRefine((text, context) => {
+  const url = new URL(text);
+  const problems = [
+    url.username || url.password ? 'userinfo' : undefined,
+    url.port || /^https:\/\/[^/]*:/.test(text) ? 'a port' : undefined,
+    url.search || text.includes('?') ? 'a query' : undefined,
+    url.hash || text.includes('#') ? 'a fragment' : undefined,
+  ].filter(Boolean);
+  if (problems.length > 0) context.addIssue({ code: 'custom', message: `must be https://host[/path]: remove ${problems.join(', ')}` });
+  if (text.endsWith('/')) context.addIssue({ code: 'custom', message: 'must not end with "/"' });
+});
+
+/** An IAM role ARN; partition and account are checked against the clusters by the config below. */
+const RoleArnSchema = z
+  .string()
+  .regex(/^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, 'must be the ARN of an IAM role');
+
+/** How the broker acts in one AWS account: through a provisioner role it assumes there. */
+export const AccountConfigSchema = z
+  .object({
+    /** Default: `<rolePath>irsa-broker-provisioner` in that account (what deploy/spoke-account.yaml creates). */
+    provisionerRoleArn: RoleArnSchema.optional(),
+    /** Sent as sts:ExternalId when the spoke's trust policy asks for one. */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:\/-]{2,1224}$/, 'must be 2 to 1224 of the characters STS allows in an external id')
+      .optional(),
+  })
+  .strict();
+export type AccountConfig = z.infer<typeof AccountConfigSchema>;
+
 /** One EKS cluster the broker may grant access in. */
 export const ClusterConfigSchema = z
   .object({
@@ -101,10 +156,7 @@ export const ClusterConfigSchema = z
     accountId: AccountIdSchema,
     partition: PartitionSchema.default('aws'),
     /** The cluster's OIDC issuer URL; when absent the broker reads it from DescribeCluster. */
-    oidcIssuer: z
-      .url({ protocol: /^https$/, hostname: z.regexes.hostname })
-      .refine((url) => !url.endsWith('/'), 'must not end with "/"')
-      .optional(),
+    oidcIssuer: OidcIssuerSchema.optional(),
     /** Overrides the broker-wide boundary, for clusters in another account or partition. */
     permissionsBoundaryArn: PermissionsBoundaryArnSchema.optional(),
   })
@@ -140,6 +192,16 @@ export function isUnderRolePath(policyArn: string, rolePath: string): boolean {
 export const BrokerConfigSchema = z
   .object({
     clusters: z.array(ClusterConfigSchema).min(1),
+    /**
+     * The account the broker runs in (the hub). Needed once clusters span accounts; with all of them
+     * in one account, that account is the hub.
+     */
+    hubAccountId: AccountIdSchema.optional(),
+    /**
+     * Per account id: how the broker acts there. Clusters in the hub's account use the broker's own
+     * role unless their account is listed; every other account's clusters go through a provisioner role.
+     */
+    accounts: z.record(AccountIdSchema, AccountConfigSchema).default({}),
     rolePath: z.string().max(512).regex(IAM_PATH, 'must be "/" or "/segment/.../"').default('/irsa-broker/'),
     roleNamePrefix: z.string().regex(IAM_NAME_PREFIX, 'must be at most 24 of IAM name characters').default('irsa-'),
     permissionsBoundaryArn: PermissionsBoundaryArnSchema,
@@ -209,6 +271,7 @@ export const BrokerConfigSchema = z
       if (ruleIds.indexOf(id) !== index)
         context.addIssue({ code: 'custom', path: ['approvalRules', index, 'id'], message: `duplicates rule id "${id}"` });
     });
+    refineAccounts(config, context);
     const seen = new Set<string>();
     config.clusters.forEach((cluster, index) => {
       // Role names are case-insensitive in IAM, so cluster names must be too.
@@ -241,6 +304,69 @@ export const BrokerConfigSchema = z
     });
   });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+type RefinementContext = z.RefinementCtx;
+type ParsedConfig = Pick<BrokerConfig, 'clusters' | 'hubAccountId' | 'accounts'>;
+
+/**
+ * What cannot work across accounts and partitions: STS cannot assume a role in another partition,
+ * so one deployment serves one partition; a provisioner role must live in the account it serves.
+ */
+function refineAccounts(config: ParsedConfig, context: RefinementContext): void {
+  const first = config.clusters[0];
+  config.clusters.forEach((cluster, index) => {
+    const regionPartition = partitionOfRegion(cluster.region);
+    if (regionPartition !== cluster.partition) {
+      context.addIssue({
+        code: 'custom',
+        path: ['clusters', index, 'region'],
+        message: regionPartition
+          ? `region ${cluster.region} is in partition ${regionPartition}, not the cluster's partition ${cluster.partition}; set partition: ${regionPartition} or pick a region of ${cluster.partition}`
+          : `region ${cluster.region} is in none of the partitions aws, aws-cn, aws-us-gov`,
+      });
+    }
+    if (first && index > 0 && cluster.partition !== first.partition) {
+      context.addIssue({
+        code: 'custom',
+        path: ['clusters', index, 'partition'],
+        message: `is ${cluster.partition}, but cluster ${first.name} is in ${first.partition}: roles cannot be assumed across partitions, so deploy one broker per partition`,
+      });
+    }
+  });
+  const clusterAccounts = [...new Set(config.clusters.map((cluster) => cluster.accountId))];
+  if (!config.hubAccountId && clusterAccounts.length > 1) {
+    context.addIssue({
+      code: 'custom',
+      path: ['hubAccountId'],
+      message: `is required when clusters are in several accounts (${clusterAccounts.join(', ')}): set it to the account the broker is deployed in`,
+    });
+  }
+  for (const [accountId, account] of Object.entries(config.accounts)) {
+    if (!clusterAccounts.includes(accountId)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['accounts', accountId],
+        message: `no configured cluster is in account ${accountId}: remove this entry (the broker may assume only roles it uses)`,
+      });
+    }
+    const arn = account.provisionerRoleArn;
+    if (!arn) continue;
+    if (accountOfArn(arn) !== accountId) {
+      context.addIssue({
+        code: 'custom',
+        path: ['accounts', accountId, 'provisionerRoleArn'],
+        message: `${arn} is in account ${accountOfArn(arn)}: a provisioner role acts only in its own account, so use one in ${accountId}`,
+      });
+    }
+    if (first && partitionOfArn(arn) !== first.partition) {
+      context.addIssue({
+        code: 'custom',
+        path: ['accounts', accountId, 'provisionerRoleArn'],
+        message: `${arn} is not in the clusters' partition ${first.partition}`,
+      });
+    }
+  }
+}
 export type BrokerConfigInput = z.input<typeof BrokerConfigSchema>;
 
 /**

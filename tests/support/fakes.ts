@@ -16,6 +16,8 @@ import type { PolicyDocument } from '../../src/domain/policyDocument';
 import type { AccessRequestRecord, AuditEvent } from '../../src/domain/requestLifecycle';
 import { workloadKeyOf, type WorkloadRecord } from '../../src/domain/workload';
 import type {
+  AccountSession,
+  AccountSessions,
   AccessRequestFilter,
   AccessRequestStore,
   ClusterDirectory,
@@ -34,6 +36,7 @@ import type {
   RoleSpec,
 } from '../../src/ports';
 import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
+import { accountAccess } from '../../src/domain/accounts';
 import { serviceAccountTemplate } from './serviceAccountTemplate';
 import { readTrail } from './trail';
 
@@ -477,11 +480,62 @@ export class SequentialIds implements IdSource {
   }
 }
 
+/**
+ * Account sessions over fakes: one FakeIamGateway per account (the hub's is the one given), one
+ * shared cluster directory. Records every session asked for; accounts in `unassumable` fail as a
+ * spoke whose provisioner role does not trust the hub would.
+ */
+export class FakeAccountSessions implements AccountSessions {
+  readonly requested: { accountId: string; sessionId: string }[] = [];
+  readonly unassumable = new Set<string>();
+  private readonly gateways = new Map<string, FakeIamGateway>();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly hubIam: FakeIamGateway,
+    private readonly clusters: FakeClusterDirectory,
+  ) {}
+
+  /** The fake IAM of one account (created empty on first use). */
+  iamOf(accountId: string): FakeIamGateway {
+    const access = accountAccess(this.config, accountId);
+    if (access.kind === 'hub') return this.hubIam;
+    let gateway = this.gateways.get(accountId);
+    if (!gateway) {
+      gateway = new FakeIamGateway();
+      this.gateways.set(accountId, gateway);
+    }
+    return gateway;
+  }
+
+  async forCluster(cluster: ClusterConfig, sessionId: string): Promise<AccountSession> {
+    this.requested.push({ accountId: cluster.accountId, sessionId });
+    const access = accountAccess(this.config, cluster.accountId);
+    if (access.kind === 'provisioner' && this.unassumable.has(cluster.accountId)) {
+      throw new DependencyUnavailableError(
+        'PROVISIONER_ROLE_UNASSUMABLE',
+        `the broker cannot assume ${access.roleArn} of account ${cluster.accountId}`,
+        {
+          details: { accountId: cluster.accountId, roleArn: access.roleArn, awsError: 'AccessDenied' },
+        },
+      );
+    }
+    return {
+      accountId: cluster.accountId,
+      ...(access.kind === 'provisioner' ? { roleArn: access.roleArn } : {}),
+      iam: this.iamOf(cluster.accountId),
+      clusters: this.clusters,
+      credentials: async () => ({ accessKeyId: `AKIAFAKE${cluster.accountId}`, secretAccessKey: 'fake' }),
+    };
+  }
+}
+
 /** Provisioning dependencies made of fakes, each exposed with its own type so tests can look inside. */
 export interface FakeProvisioningDeps extends ProvisioningDeps {
   store: InMemoryAccessRequestStore;
   iam: FakeIamGateway;
   clusters: FakeClusterDirectory;
+  accounts: FakeAccountSessions;
   clock: ManualClock;
   /** Request ids handed to the provisioning queue. */
   queued: string[];
@@ -513,6 +567,7 @@ export function makeFakeProvisioningDeps(
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam,
     clusters,
+    accounts: new FakeAccountSessions(config, iam, clusters),
     knownOidcProviders: new Map(),
     serviceAccounts: () => Promise.reject(new Error('no cluster in unit tests: delivery is manifest')),
     queued,

@@ -188,8 +188,13 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
 
   private async client(cluster: ClusterConnection): Promise<KubernetesObjectApi> {
     // The token source renews tokens before EKS would refuse them; a new token means a new client.
-    const { token } = await this.tokens.getToken({ clusterName: cluster.name, region: cluster.region, partition: cluster.partition });
-    const key = `${cluster.name}|${cluster.endpoint}`;
+    const { token } = await this.tokens.getToken({
+      clusterName: cluster.name,
+      region: cluster.region,
+      partition: cluster.partition,
+      credentials: cluster.credentials,
+    });
+    const key = `${cluster.accountId ?? ''}|${cluster.name}|${cluster.endpoint}`;
     const cached = this.clients.get(key);
     if (cached?.token === token) return cached.api;
     const config = new KubeConfig();

@@ -173,10 +173,14 @@ function resourcesOf(plan: GrantPlan): string[] {
   );
 }
 
+/** The other partitions' clusters: one deployment serves one partition, so each has its own config. */
+const partitionConfigs: BrokerConfig[] = [propertyConfig, makeTestConfig({}, 'aws-cn'), makeTestConfig({}, 'aws-us-gov')];
+
 function planFor(input: AccessRequestInput): GrantPlan {
   const request = AccessRequestSchema.parse(input);
-  const cluster = findCluster(propertyConfig, request.cluster)!;
-  return makeGrantPlan({ request, cluster, issuerUrl: issuerOf(cluster), config: propertyConfig, serviceAccountTemplate });
+  const config = partitionConfigs.find((candidate) => findCluster(candidate, request.cluster))!;
+  const cluster = findCluster(config, request.cluster)!;
+  return makeGrantPlan({ request, cluster, issuerUrl: issuerOf(cluster), config, serviceAccountTemplate });
 }
 
 describe('makeGrantPlan on arbitrary valid requests', () => {
