@@ -3,6 +3,7 @@ import { SYSTEM_IDENTITY } from '../domain/identity';
 import { sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, recordDecision, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { attachmentsOf, workloadKeyOf } from '../domain/workload';
+import { inClusterAccount } from './accountScope';
 import { GrantJournal } from './grantJournal';
 import { setDefaultPolicyDocument, wantedAttachments } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -93,7 +94,9 @@ export async function reconcileGrants(deps: ProvisioningDeps): Promise<Reconcile
     for (const record of page.items.filter((item) => item.grant?.mode === GrantMode.Provisioned)) {
       report.checked++;
       try {
-        const drift = await findDrift(record, deps);
+        // Read and repair in the cluster's own account, as the grant's session.
+        const inAccount = (await inClusterAccount(deps, record.plan.cluster.name, record.id)).deps;
+        const drift = await findDrift(record, inAccount);
         const found = driftFingerprint(drift);
         if (found === record.driftFingerprint) {
           if (drift.length > 0) report.drifted.push({ id: record.id, drift, repaired: false });
@@ -113,7 +116,7 @@ export async function reconcileGrants(deps: ProvisioningDeps): Promise<Reconcile
           driftFingerprint: remaining,
         }));
         if (drift.length === 0) continue;
-        if (repairing) await repair(record, drift, journal, deps);
+        if (repairing) await repair(record, drift, journal, inAccount);
         report.drifted.push({ id: record.id, drift, repaired: repairing });
       } catch (error) {
         report.failures.push({ id: record.id, message: (error as Error).message });

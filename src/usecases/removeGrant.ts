@@ -14,6 +14,7 @@ import {
 import { GrantJournal } from './grantJournal';
 import { clusterConnection } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
+import { inClusterAccount } from './accountScope';
 import { WorkloadLease } from './workloadLease';
 
 /** Revoke answers an HTTP call (10 s): wait this long for another change of the same workload, then say "retry". */
@@ -90,7 +91,7 @@ async function removeServiceAccount(journal: GrantJournal, binding: WorkloadBind
   const ownership = binding?.ownership ?? provisioning?.serviceAccount;
   if (!ownership) return;
   const applier = await deps.serviceAccounts();
-  const outcome = await applier.remove(await clusterConnection(plan, deps), request.namespace, request.serviceAccount, {
+  const outcome = await applier.remove(await clusterConnection(plan, journal.current.id, deps), request.namespace, request.serviceAccount, {
     ownerIds: [binding?.appliedBy ?? journal.current.id],
     ownership: ownership === 'adopted' ? 'adopted' : 'created',
     // Accounts adopted before the broker recorded what they had carried Helm's label key.
@@ -138,7 +139,8 @@ export async function removeGrant(
   deps: ProvisioningDeps,
 ): Promise<AccessRequestRecord> {
   const journal = new GrantJournal(record, deps);
-  if (mayOwnIamObjects(record)) await removeFromWorkload(journal, deps);
+  // IAM and EKS calls go to the cluster's own account, as the grant's session.
+  if (mayOwnIamObjects(record)) await removeFromWorkload(journal, (await inClusterAccount(deps, record.plan.cluster.name, record.id)).deps);
   const type = outcome === RequestStatus.Revoked ? AuditEventType.Revoked : AuditEventType.Expired;
   return journal.apply((current) =>
     transition(current, outcome, {

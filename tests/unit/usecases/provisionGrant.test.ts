@@ -546,3 +546,62 @@ describe('approveAccessRequest', () => {
     expect((await deps.store.get(id))?.status).toBe(RequestStatus.Pending);
   });
 });
+
+describe('provisionGrant in a spoke account', () => {
+  const spokeConfig = () =>
+    provisioningConfig({
+      hubAccountId: '111122223333',
+      clusters: [
+        {
+          name: 'dev',
+          region: 'eu-west-1',
+          accountId: '111122223333',
+          oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+        },
+        {
+          name: 'prod',
+          region: 'eu-west-1',
+          accountId: '444455556666',
+          oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0A1B2C3D4E5F60718293A4B5C',
+          permissionsBoundaryArn: 'arn:aws:iam::444455556666:policy/irsa-broker-boundary',
+        },
+      ],
+      accounts: { '444455556666': {} },
+    });
+
+  it('creates the role in the spoke account, through a session named after the grant', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(spokeConfig());
+    const spokeIam = deps.accounts.iamOf('444455556666');
+    for (const cluster of deps.config.clusters) {
+      if (cluster.accountId === '444455556666')
+        spokeIam.oidcProviders.add(`arn:aws:iam::444455556666:oidc-provider/${cluster.oidcIssuer!.slice(8)}`);
+    }
+    const { id } = await approvedGrant(deps, { cluster: 'prod' });
+
+    // Act
+    const active = await provisionGrant(id, deps);
+
+    // Assert
+    expect(active.status).toBe(RequestStatus.Active);
+    expect(spokeIam.roles.has(active.plan.role.name)).toBe(true);
+    expect(deps.iam.writes()).toEqual([]);
+    expect(deps.accounts.requested).toContainEqual({ accountId: '444455556666', sessionId: id });
+  });
+
+  it('fails with PROVISIONER_ROLE_UNASSUMABLE, naming the account, and writes nothing anywhere, when the spoke does not trust the hub', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(spokeConfig());
+    deps.accounts.unassumable.add('444455556666');
+    const { id } = await approvedGrant(deps, { cluster: 'prod' });
+
+    // Act
+    const failed = await provisionGrant(id, deps);
+
+    // Assert
+    expect(failed.status).toBe(RequestStatus.Failed);
+    expect(failed.provisioning?.lastError?.code).toBe('PROVISIONER_ROLE_UNASSUMABLE');
+    expect(failed.provisioning?.lastError?.message).toContain('444455556666');
+    expect([...deps.iam.writes(), ...deps.accounts.iamOf('444455556666').writes()]).toEqual([]);
+  });
+});
