@@ -1,5 +1,6 @@
 // `npm start`: the whole API on localhost with embedded defaults and no AWS account: dynalite holds
 // the data in .local-data/, serverless-offline serves the functions.
+import './lambdaNode.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalDynamo } from './localDynamo.mjs';

@@ -1,5 +1,6 @@
 // `npm test`: every check CI runs, in order, stopping at the first failure with a clear message.
 // Ends with one plain summary line: "tests: N passed, N failed, N skipped".
+import './lambdaNode.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ function run(title, command, args, env = {}) {
   const result = spawnSync(command, args, { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, ...env } });
   return result.status === 0;
 }
+
+console.log(`Node.js ${process.version} (${process.execPath})`);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 function jestProject(project) {
