@@ -5,12 +5,13 @@
 // functions. Usage: npm start [-- --kube]
 import './lambdaNode.mjs';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareLocalAccount, startLocalAws, accountOf } from './localAws.mjs';
 import { makeLocalConfig, writeLocalConfig } from './localConfig.mjs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalDynamo } from './localDynamo.mjs';
 import { kubeHarnessBuilt, startLocalKube } from './localKube.mjs';
+import { localBanner } from './localBanner.mjs';
 import { projectRoot, startOffline } from './offline.mjs';
 
 const { values: flags } = parseArgs({ options: { kube: { type: 'boolean', default: false } } });
@@ -82,55 +83,19 @@ async function main() {
     },
   });
   stops.push(stop);
-  console.log(banner({ baseUrl, aws, kube, config, configPath }));
-}
-
-/** What is running, and the walk-through a new user pastes into a shell. */
-function banner({ baseUrl, aws, kube, config, configPath }) {
-  const rel = (path) => relative(projectRoot, path) || '.';
-  const provisioned = config.provisioning?.enabled;
-  const lines = [
-    '',
-    `irsa-broker is running at ${baseUrl} (data in ${rel(dataDir)}, config ${rel(configPath)})`,
-    '',
-    `  AWS (IAM, EKS, STS)  ${aws.endpoint}  ${aws.embedded ? `embedded moto, account ${accountOf(config.permissionsBoundaryArn)}, log ${rel(aws.logFile)}` : 'AWS_ENDPOINT_URL'}`,
-    `  DynamoDB             dynalite, table ${tableName}`,
-    `  Lambda (hand-offs)   http://127.0.0.1:${lambdaPort}`,
-    kube
-      ? `  Kubernetes API       ${kube.endpoint}  cluster ${config.clusters[0].name}, RBAC for the broker in ${kube.namespaces.join(', ')}`
-      : '  Kubernetes API       none: `delivery: apply` is off (npm start -- --kube builds the local API server, ~7 min once)',
-    `  provisioning         ${provisioned ? 'on: approval creates the policy and role in the emulator' : 'off: approved grants are plan-only'} (config/local.yaml)`,
-    `  API reference        ${baseUrl}/docs (${baseUrl}/openapi.json)`,
-    '',
-    `Walk-through: paste into bash or zsh, from ${projectRoot}:`,
-    '',
-    `  B=${baseUrl}`,
-    '  ALICE=$(node scripts/local-token.mjs --sub alice --groups team-payments)   # a requester',
-    '  BOB=$(node scripts/local-token.mjs --sub bob --groups payments-leads)      # an approver',
-    `  ID=$(curl -s $B/access-requests -H "authorization: Bearer $ALICE" -H 'content-type: application/json' --data @examples/plan-request.json | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')`,
-    `  curl -s -X POST $B/access-requests/$ID/approve -H "authorization: Bearer $BOB" -H 'content-type: application/json' --data '{"comment":"ok"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).status'`,
-    '  # provisionGrant runs on its own (an asynchronous Lambda invoke): wait while it works',
-    `  for i in $(seq 60); do curl -s $B/access-requests/$ID -H "authorization: Bearer $ALICE" | grep -Eq '"status":"(approved|provisioning)"' || break; sleep 1; done`,
-    `  curl -s $B/access-requests/$ID -H "authorization: Bearer $ALICE" | node -pe 'const r = JSON.parse(require("fs").readFileSync(0)); JSON.stringify({ status: r.status, grant: r.grant, error: r.provisioning?.lastError }, null, 2)'`,
-    `  curl -s $B/access-requests/$ID/events -H "authorization: Bearer $ALICE" | node -pe 'JSON.parse(require("fs").readFileSync(0)).events.map((e) => e.type + (e.reason ? ": " + e.reason : "")).join("\\n")'`,
-    '  # the roles in the emulator, with their trust policy and attached policies',
-    `  AWS_ENDPOINT_URL=${aws.endpoint} node scripts/emulator-roles.mjs`,
-    '',
-  ];
-  if (kube) {
-    lines.push(
-      'Delivery by apply: the same steps with examples/apply-request.json put the ServiceAccount into the local API server:',
-      '',
-      `  curl -s --cacert ${rel(kube.caFile)} -H "authorization: Bearer $(cat ${rel(kube.tokenFile)})" ${kube.endpoint}/api/v1/namespaces/payments/serviceaccounts/invoice-applier`,
-      '',
-    );
-  }
-  lines.push(
-    `Plan without creating anything: curl -s ${baseUrl}/plans -H 'content-type: application/json' --data @examples/plan-request.json`,
-    '',
+  console.log(
+    localBanner({
+      root: projectRoot,
+      baseUrl,
+      aws,
+      kube,
+      config,
+      configPath,
+      dataDir,
+      tableName,
+      lambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
+    }),
   );
-  lines.push('Press Ctrl-C to stop.', '');
-  return lines.join('\n');
 }
 
 main().catch(async (error) => {

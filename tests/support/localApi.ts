@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ export interface LocalApi {
 }
 
 /** Runs the README's first line (`npm start`, i.e. scripts/start-local.mjs) and waits for its banner. */
-export async function startLocalApi(env: Record<string, string> = {}, timeoutMs = 120_000): Promise<LocalApi> {
+export async function startLocalApi(env: Record<string, string> = {}, timeoutMs = 240_000): Promise<LocalApi> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-broker-data-'));
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, '../../scripts/start-local.mjs')], {
@@ -41,15 +41,4 @@ export async function startLocalApi(env: Record<string, string> = {}, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { baseUrl: match()![1]!, output: () => output, stop };
-}
-
-/** A token for the local API, made by the same script the README uses. */
-export function localToken(sub: string, groups: string[]): string {
-  return execFileSync(process.execPath, [
-    join(__dirname, '../../scripts/local-token.mjs'),
-    '--sub',
-    sub,
-    '--groups',
-    groups.join(','),
-  ]).toString();
 }
