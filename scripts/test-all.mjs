@@ -48,6 +48,7 @@ function jestProject(project) {
 
 const harness = `import('./tests/harness/moto/setup.mjs').then((m) => m.ensureMotoVenv(process.cwd()))`;
 const kubeHarness = `import('./tests/harness/kube/build.mjs').then((m) => m.ensureKubeBinaries(process.cwd()))`;
+const browserHarness = `import('./tests/harness/browser/chromium.mjs').then((m) => m.ensureChromium())`;
 
 const steps = [
   // The harness first, so that a missing part (python3, venv, PyPI) fails here with its own message.
@@ -62,6 +63,12 @@ const steps = [
       '--input-type=module',
       '-e',
       kubeHarness,
+    ]),
+  () =>
+    run('harness: headless Chromium (Debian package chromium, installed with apt-get when missing)', process.execPath, [
+      '--input-type=module',
+      '-e',
+      browserHarness,
     ]),
   () => run('typecheck (tsc --noEmit)', process.execPath, [bin('tsc'), '--noEmit']),
   () => run('lint (eslint)', process.execPath, [bin('eslint'), '.']),

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import type { ErrorResponse } from '../../src/api/errorResponse';
 import type { GrantPlan } from '../../src/domain/grantPlan';
+import { CHROMIUM_ARGS, ensureChromium } from '../harness/browser/chromium.mjs';
 import { startLocalApi, type LocalApi } from '../support/localApi';
 
 const root = join(__dirname, '../..');
@@ -97,6 +99,34 @@ describe('the local API started by npm start', () => {
   it('refuses access-request routes without a token', async () => {
     expect((await fetch(`${api.baseUrl}/access-requests`)).status).toBe(401);
   });
+
+  it('renders every operation of /openapi.json at /docs in headless Chromium, loading nothing from elsewhere', async () => {
+    const document = (await (await fetch(`${api.baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    const operationIds = Object.values(document.paths).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
+    // Playwright adds its own headless and sandbox flags.
+    const args = CHROMIUM_ARGS.filter((flag) => flag !== '--headless' && flag !== '--no-sandbox');
+    const browser = await chromium.launch({ executablePath: await ensureChromium(), args });
+    try {
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      const consoleErrors: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+
+      await page.goto(`${api.baseUrl}/docs`);
+      await page.waitForSelector('.opblock', { timeout: 60_000 });
+
+      // Swagger UI gives each operation the id operations-<tag>-<operationId>; ours are untagged.
+      const listed = await page.$$eval('.opblock', (blocks) => blocks.map((block) => block.id.replace(/^operations-default-/, '')));
+      expect([...listed].sort()).toEqual([...operationIds].sort());
+      expect(requested.filter((url) => !url.startsWith(`${api.baseUrl}/`))).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   // Last: it idles this file's connections longer than the server's keep-alive.
   it('runs the printed walk-throughs: the approved grants are provisioned in the emulator and applied to the API server', () => {
