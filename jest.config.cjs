@@ -7,7 +7,9 @@ const transform = {
 };
 const shared = {
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|@kubernetes/client-node|openid-client|oauth4webapi|jose|swagger-ui-dist)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@middy|@kubernetes/client-node|openid-client|oauth4webapi|jose|jsonpath-plus|jsep|@jsep-plugin|rfc4648|socks-proxy-agent|agent-base|swagger-ui-dist)/)',
+  ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'yaml', 'css'],
   testEnvironment: 'node',
   // @middy/* export only an "import" condition, which jest's CommonJS resolver skips.
