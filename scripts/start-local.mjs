@@ -43,7 +43,8 @@ async function main() {
   const [firstCluster] = draft.clusters;
 
   let kube;
-  if (flags.kube || kubeHarnessBuilt(projectRoot)) {
+  // An emulator we did not start reports its own cluster endpoints, so it cannot lead the broker to ours.
+  if (!externalAws && (flags.kube || kubeHarnessBuilt(projectRoot))) {
     // Namespaces the approval rules name exactly; patterns like payments-* get no RBAC here.
     const namespaces = [...new Set(draft.approvalRules.flatMap((rule) => rule.namespaces).filter((ns) => /^[a-z0-9-]+$/.test(ns)))];
     kube = await startLocalKube(projectRoot, {

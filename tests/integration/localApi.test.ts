@@ -5,54 +5,22 @@ import { chromium } from 'playwright-core';
 import type { ErrorResponse } from '../../src/api/errorResponse';
 import type { GrantPlan } from '../../src/domain/grantPlan';
 import { CHROMIUM_ARGS, ensureChromium } from '../harness/browser/chromium.mjs';
-import { startLocalApi, type LocalApi } from '../support/localApi';
+import { jsonObjects, printedCommands, startLocalApi, type EmulatorRole, type LocalApi } from '../support/localApi';
+import { startMoto } from '../harness/moto/setup.mjs';
 
 const root = join(__dirname, '../..');
 const example = readFileSync(join(root, 'examples/plan-request.json'), 'utf8');
 let api: LocalApi;
 
-beforeAll(async () => {
-  api = await startLocalApi();
-}, 300_000);
-
-interface EmulatorRole {
-  arn: string;
-  trustPolicy: { Statement: Record<string, unknown>[] };
-  attachedPolicies: { arn: string; document?: unknown }[];
-}
-
-/** The commands npm start printed under `heading` (the lines indented by two spaces after it). */
-function printedCommands(output: string, heading: string): string {
-  const lines = output.split('\n');
-  const start = lines.findIndex((line) => line.startsWith(heading));
-  if (start < 0) throw new Error(`npm start printed no "${heading}" block:\n${output}`);
-  const commands: string[] = [];
-  for (const line of lines.slice(start + 2)) {
-    if (!line.startsWith('  ')) break;
-    commands.push(line.slice(2));
-  }
-  return commands.join('\n');
-}
-
-/** Every pretty-printed JSON value in `output` that starts where `start` matches, in order. */
-function jsonObjects(output: string, start: RegExp): any[] {
-  const found = [];
-  let rest = output;
-  for (let match = start.exec(rest); match; match = start.exec(rest)) {
-    rest = rest.slice(match.index);
-    const close = rest[0] === '[' ? '\n]' : '\n}';
-    const end = rest.indexOf(close) + close.length;
-    found.push(JSON.parse(rest.slice(0, end)));
-    rest = rest.slice(end);
-  }
-  return found;
-}
-afterAll(async () => api?.stop());
-
 const postPlan = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${api.baseUrl}/plans`, { method: 'POST', headers, body });
 
 describe('the local API started by npm start', () => {
+  beforeAll(async () => {
+    api = await startLocalApi();
+  }, 300_000);
+  afterAll(async () => api?.stop());
+
   it('prints its URL and a curl example', () => {
     expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans`);
   });
@@ -158,5 +126,32 @@ describe('the local API started by npm start', () => {
     // The last command read the ServiceAccount back from the API server.
     const annotations = jsonObjects(output, /^\{\n {2}"eks\.amazonaws\.com\/role-arn"/m)[0];
     expect(annotations).toMatchObject({ 'eks.amazonaws.com/role-arn': applier?.grant?.roleArn });
+  });
+});
+
+describe('npm start with AWS_ENDPOINT_URL', () => {
+  let moto: Awaited<ReturnType<typeof startMoto>>;
+  let external: LocalApi;
+  beforeAll(async () => {
+    // An emulator someone already runs, answering as the config's account.
+    moto = await startMoto(root, { env: { MOTO_ACCOUNT_ID: '111122223333', MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
+    external = await startLocalApi({ AWS_ENDPOINT_URL: moto.endpoint });
+  }, 300_000);
+  afterAll(async () => Promise.all([external?.stop(), moto?.stop()]));
+
+  it('uses that emulator instead of starting one, and the printed walk-through provisions there', () => {
+    expect(external.output()).toContain(`AWS (IAM, EKS, STS)  ${moto.endpoint}  from AWS_ENDPOINT_URL`);
+    expect(external.output()).not.toContain('embedded moto');
+
+    const output = execFileSync('bash', ['-e', '-c', printedCommands(external.output(), 'Walk-through:')], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+
+    const [request] = jsonObjects(output, /^\{\n {2}"status"/m);
+    expect(request).toMatchObject({ status: 'active', grant: { mode: 'provisioned' } });
+    const [roles] = jsonObjects(output, /^\[\n {2}\{\n {4}"arn"/m) as [EmulatorRole[]];
+    expect(roles.map((role) => role.arn)).toContain(request.grant.roleArn);
   });
 });
