@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,17 @@ export async function startLocalApi(env: Record<string, string> = {}, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return { baseUrl: match()![1]!, output: () => output, stop };
+}
+
+/** A token for the local API, made by the same script the README uses. */
+export function localToken(sub: string, groups: string[]): string {
+  return execFileSync(process.execPath, [
+    join(__dirname, '../../scripts/local-token.mjs'),
+    '--sub',
+    sub,
+    '--groups',
+    groups.join(','),
+  ]).toString();
 }
 
 /** One role as scripts/emulator-roles.mjs prints it. */
