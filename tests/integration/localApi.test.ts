@@ -19,7 +19,8 @@ describe('the local API started by npm start', () => {
   beforeAll(async () => {
     api = await startLocalApi();
   }, 300_000);
-  afterAll(async () => api?.stop());
+  // Stopping takes a while: the API, moto, dynalite and the local API server, each in turn.
+  afterAll(async () => api?.stop(), 60_000);
 
   it('prints its URL and a curl example', () => {
     expect(api.output()).toContain(`curl -s ${api.baseUrl}/plans`);
@@ -137,7 +138,7 @@ describe('npm start with AWS_ENDPOINT_URL', () => {
     moto = await startMoto(root, { env: { MOTO_ACCOUNT_ID: '111122223333', MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
     external = await startLocalApi({ AWS_ENDPOINT_URL: moto.endpoint });
   }, 300_000);
-  afterAll(async () => Promise.all([external?.stop(), moto?.stop()]));
+  afterAll(async () => Promise.all([external?.stop(), moto?.stop()]), 60_000);
 
   it('uses that emulator instead of starting one, and the printed walk-through provisions there', () => {
     expect(external.output()).toContain(`AWS (IAM, EKS, STS)  ${moto.endpoint}  from AWS_ENDPOINT_URL`);
