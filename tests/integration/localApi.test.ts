@@ -9,6 +9,9 @@ import { jsonObjects, printedCommands, startLocalApi, type EmulatorRole, type Lo
 import { startMoto } from '../harness/moto/setup.mjs';
 
 const root = join(__dirname, '../..');
+// Every call goes through serverless-offline (a handler's first call loads it into a worker) on a
+// 2-core machine that also runs moto and an API server: 5 s is too tight for a first request.
+jest.setTimeout(30_000);
 const example = readFileSync(join(root, 'examples/plan-request.json'), 'utf8');
 let api: LocalApi;
 
