@@ -71,6 +71,8 @@ const pageOf = (id: string, key = 'items', description = 'A page.') => ({
 });
 const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const authenticated = [{ portalJwt: [] }, { sigv4: [] }];
+/** Routes anyone may call: said explicitly, so that no operation's security is left to a default. */
+const anonymous: never[] = [];
 const authErrors = { '401': errorResponse('No caller identity.'), '404': errorResponse('No such access request.') };
 
 function decision(operationId: string, summary: string, extra: Record<string, unknown> = {}) {
@@ -140,6 +142,7 @@ const accessRequestPaths = {
   '/access-requests/{id}': {
     get: {
       operationId: 'getAccessRequest',
+      summary: 'One access request: its status, plan, approvals and grant.',
       security: authenticated,
       parameters: [idParameter],
       responses: { '200': json('AccessRequestView', 'The request.'), ...authErrors },
@@ -281,7 +284,10 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
       title: 'irsa-broker',
       version,
       description: 'Self-service IAM roles for EKS workloads (IRSA): plan, request, approve, provision and deliver.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    // Relative: the document is served by the API it describes, wherever that is deployed.
+    servers: [{ url: '/', description: 'The API that serves this document.' }],
     paths: {
       '/plans': {
         post: {
@@ -312,10 +318,28 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
       ...accessRequestPaths,
       ...workloadPaths,
       '/openapi.json': {
-        get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
+        get: {
+          operationId: 'getOpenApi',
+          summary: 'This document.',
+          security: anonymous,
+          responses: { '200': { description: 'OpenAPI 3.1 document.' } },
+        },
+      },
+      '/docs': {
+        get: {
+          operationId: 'getDocs',
+          summary: 'This document as an API reference page (Swagger UI, served with the API: no CDN).',
+          security: anonymous,
+          responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
       },
       '/healthz': {
-        get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': { description: 'The API is up.' } } },
+        get: {
+          operationId: 'getHealth',
+          summary: 'Liveness.',
+          security: anonymous,
+          responses: { '200': { description: 'The API is up.' } },
+        },
       },
     },
     components: {
