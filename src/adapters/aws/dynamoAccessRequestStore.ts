@@ -20,7 +20,7 @@ import { ConflictError, DependencyUnavailableError, MalformedRequestError } from
 import type { AccessRequestRecord, AuditEvent } from '../../domain/requestLifecycle';
 import type { AccessRequestFilter, AccessRequestStore, Page, PageRequest } from '../../ports';
 import { workloadKeyOf } from '../../domain/workload';
-import { decodeCursor, encodeCursor } from './dynamoCursor';
+import { decodeCursor, encodeCursor, readFullPage } from './dynamoCursor';
 import { eventSortKey, requestPartition, toEventItem, WorkloadEventIndex, type EventItem } from './dynamoEventItems';
 
 /** Global secondary indexes of the single table (declared in serverless.yml), one per list filter. */
@@ -236,32 +236,30 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
   async list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>> {
     const { index, attribute, value } = chooseIndex(filter);
     const fingerprint = JSON.stringify([filter.status, filter.cluster, filter.namespace, filter.requester, filter.serviceAccount]);
-    let startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
+    const startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
     const residual = residualFilter(filter, index);
-    const items: Item[] = [];
-    // Filters apply after DynamoDB's Limit, so keep reading until the page is full or the index ends.
-    do {
-      const output = await this.call(() =>
-        this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: index,
-            KeyConditionExpression: '#key = :key',
-            ...residual,
-            ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#key': attribute },
-            ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':key': value },
-            ScanIndexForward: false,
-            Limit: page.limit - items.length,
-            ExclusiveStartKey: startKey,
-          }),
+    const { items, more: mayHaveMore } = await readFullPage<Item>(
+      (limit, exclusiveStartKey) =>
+        this.call(() =>
+          this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: index,
+              KeyConditionExpression: '#key = :key',
+              ...residual,
+              ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#key': attribute },
+              ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':key': value },
+              ScanIndexForward: false,
+              Limit: limit,
+              ExclusiveStartKey: exclusiveStartKey,
+            }),
+          ),
         ),
-      );
-      items.push(...((output.Items ?? []) as Item[]));
-      startKey = output.LastEvaluatedKey as Record<string, string | number> | undefined;
-    } while (startKey && items.length < page.limit);
-
+      page.limit,
+      startKey,
+    );
     const last = items[items.length - 1];
-    const more = items.length === page.limit && last !== undefined && startKey !== undefined;
+    const more = mayHaveMore && last !== undefined;
     const lastKey = last && { pk: last.pk, sk: last.sk, [attribute]: value, [SORT_KEY]: last.createdKey };
     return {
       items: items.map((item) => fromStoredRecord(item.record)),

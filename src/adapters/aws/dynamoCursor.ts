@@ -24,3 +24,29 @@ export function decodeCursor(text: string, index: string, filter: string): Recor
   }
   return parsed.key;
 }
+
+/** One Query of an index: newest first, `limit` items at most, from `startKey`. */
+export type IndexQuery = (
+  limit: number,
+  startKey: Record<string, string | number> | undefined,
+) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>;
+
+/**
+ * Reads a page of up to `limit` items. A FilterExpression applies after DynamoDB's Limit, so this
+ * keeps querying until the page is full or the index ends. `more` says whether a next page may hold
+ * items (the last item's key then makes the cursor).
+ */
+export async function readFullPage<Item>(
+  query: IndexQuery,
+  limit: number,
+  startKey: Record<string, string | number> | undefined,
+): Promise<{ items: Item[]; more: boolean }> {
+  const items: Item[] = [];
+  let next = startKey;
+  do {
+    const output = await query(limit - items.length, next);
+    items.push(...((output.Items ?? []) as Item[]));
+    next = output.LastEvaluatedKey as Record<string, string | number> | undefined;
+  } while (next && items.length < limit);
+  return { items, more: items.length === limit && next !== undefined };
+}

@@ -4,7 +4,7 @@ import { ConflictError, DependencyUnavailableError, MalformedRequestError } from
 import type { WorkloadRecord } from '../../domain/workload';
 import type { Page, WorkloadFilter, WorkloadStore } from '../../ports';
 import { AccessRequestIndex } from './dynamoAccessRequestStore';
-import { decodeCursor, encodeCursor } from './dynamoCursor';
+import { decodeCursor, encodeCursor, readFullPage } from './dynamoCursor';
 
 const ENTITY = 'workload';
 const keyOf = (key: string) => ({ pk: `WL#${key}`, sk: 'WL' });
@@ -89,7 +89,7 @@ export class DynamoWorkloadStore implements WorkloadStore {
   async list(filter: WorkloadFilter, page: { limit: number; cursor?: string }): Promise<Page<WorkloadRecord>> {
     const index = AccessRequestIndex.ByCreated.name;
     const fingerprint = JSON.stringify(['workloads', filter.cluster, filter.namespace]);
-    let startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
+    const startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
     const conditions = [
       ...(filter.cluster ? [['workloadCluster', filter.cluster]] : []),
       ...(filter.namespace ? [['workloadNamespace', filter.namespace]] : []),
@@ -101,28 +101,28 @@ export class DynamoWorkloadStore implements WorkloadStore {
           ExpressionAttributeValues: Object.fromEntries(conditions.map(([name, value]) => [`:${name}`, value!])),
         }
       : {};
-    const items: Item[] = [];
-    do {
-      const output = await this.call('read', () =>
-        this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: index,
-            KeyConditionExpression: '#entity = :entity',
-            ...residual,
-            ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#entity': 'entity' },
-            ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':entity': ENTITY },
-            ScanIndexForward: false,
-            Limit: page.limit - items.length,
-            ExclusiveStartKey: startKey,
-          }),
+    const { items, more: mayHaveMore } = await readFullPage<Item>(
+      (limit, exclusiveStartKey) =>
+        this.call('read', () =>
+          this.documents.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: index,
+              KeyConditionExpression: '#entity = :entity',
+              ...residual,
+              ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#entity': 'entity' },
+              ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':entity': ENTITY },
+              ScanIndexForward: false,
+              Limit: limit,
+              ExclusiveStartKey: exclusiveStartKey,
+            }),
+          ),
         ),
-      );
-      items.push(...((output.Items ?? []) as Item[]));
-      startKey = output.LastEvaluatedKey as Record<string, string | number> | undefined;
-    } while (startKey && items.length < page.limit);
+      page.limit,
+      startKey,
+    );
     const last = items[items.length - 1];
-    const more = items.length === page.limit && last !== undefined && startKey !== undefined;
+    const more = mayHaveMore && last !== undefined;
     return {
       items: items.map((item) => item.record),
       ...(more && last
