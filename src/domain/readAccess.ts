@@ -30,3 +30,18 @@ export function canRead(caller: CallerIdentity, rule: ApprovalRule | undefined, 
 export function seesPeople(caller: CallerIdentity, rule: ApprovalRule | undefined, policy: ReadPolicy): boolean {
   return isAuditor(caller, policy) || (rule !== undefined && isApprover(rule, caller));
 }
+
+/**
+ * Whether the caller may read a workload (its view and history): the owners and approvers of the rule
+ * governing its namespace, auditors, and the requesters of its grants. Everyone else is told it does
+ * not exist.
+ */
+export function canReadWorkload(
+  caller: CallerIdentity,
+  rule: ApprovalRule | undefined,
+  requesters: readonly PersonClues[],
+  policy: ReadPolicy,
+): boolean {
+  if (isAuditor(caller, policy) || requesters.some((requester) => isSamePerson(requester, caller))) return true;
+  return rule !== undefined && (couldHaveRequested(rule, caller) || isApprover(rule, caller));
+}

@@ -4,6 +4,6 @@ import { accessRequestRoute } from './wiring/accessRequestRoute';
 
 /** GET /workloads/{cluster}/{namespace}/{serviceAccount}/events?limit=&cursor= */
 export const handler = accessRequestRoute(async (event, deps) => {
-  const page = await getWorkloadEvents(event.pathParameters ?? {}, event.queryStringParameters ?? {}, deps);
+  const page = await getWorkloadEvents(event.pathParameters ?? {}, event.queryStringParameters ?? {}, event.caller, deps);
   return jsonResponse(200, { events: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
 });

@@ -4,5 +4,5 @@ import { accessRequestRoute } from './wiring/accessRequestRoute';
 
 /** GET /workloads?cluster=&namespace=&limit=&cursor= */
 export const handler = accessRequestRoute(async (event, deps) =>
-  jsonResponse(200, await listWorkloads(event.queryStringParameters ?? {}, deps)),
+  jsonResponse(200, await listWorkloads(event.queryStringParameters ?? {}, event.caller, deps)),
 );

@@ -13,6 +13,10 @@ import {
   WorkloadRecordSchema,
   type WorkloadRecord,
 } from '../domain/workload';
+import { findApprovalRule, type ApprovalRule } from '../domain/approvalRules';
+import type { BrokerConfig } from '../domain/brokerConfig';
+import type { CallerIdentity } from '../domain/identity';
+import { canReadWorkload } from '../domain/readAccess';
 import type { AccessRequestStore, Page, WorkloadStore } from '../ports';
 
 /** One grant on a workload, as readers see it. */
@@ -56,26 +60,45 @@ export const WorkloadPathSchema = z.object({
 interface ReadDeps {
   store: AccessRequestStore;
   workloads: WorkloadStore;
+  config: BrokerConfig;
+}
+
+/** The rule governing a namespace, if any still does. */
+export function governingRule(config: BrokerConfig, cluster: string, namespace: string): ApprovalRule | undefined {
+  try {
+    return findApprovalRule(config.approvalRules, cluster, namespace);
+  } catch {
+    return undefined;
+  }
 }
 
 const summaryOf = ({ lease: _lease, version: _version, ...summary }: WorkloadRecord): WorkloadSummary => summary;
 
 /** Workloads with grants, filtered by cluster and namespace, a page at a time. */
-export async function listWorkloads(query: unknown, deps: ReadDeps): Promise<Page<WorkloadSummary>> {
+export async function listWorkloads(query: unknown, caller: CallerIdentity, deps: ReadDeps): Promise<Page<WorkloadSummary>> {
   const { limit, cursor, ...filter } = parseInput(ListWorkloadsQuerySchema, query ?? {}, 'query');
   const page = await deps.workloads.list(filter, { limit, cursor });
-  return { items: page.items.map(summaryOf), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  // Lists show what the caller may read, judged by the namespace's rule (a page may hold fewer than `limit`).
+  const readable = page.items.filter((workload) =>
+    canReadWorkload(caller, governingRule(deps.config, workload.cluster, workload.namespace), [], deps.config.identity),
+  );
+  return { items: readable.map(summaryOf), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 /** One workload: role ARN, binding, each grant with its expiry and statements, and the effective permissions. */
-export async function getWorkload(path: unknown, deps: ReadDeps): Promise<WorkloadView> {
+export async function getWorkload(path: unknown, caller: CallerIdentity, deps: ReadDeps): Promise<WorkloadView> {
   const parsed = WorkloadPathSchema.safeParse(path);
   const key = parsed.success ? workloadKeyOf(parsed.data.cluster, parsed.data.namespace, parsed.data.serviceAccount) : undefined;
   const workload = key && (await deps.workloads.get(key));
   if (!workload) throw new NotFoundError('WORKLOAD_NOT_FOUND', `no workload ${key ?? 'with that name'} has grants`);
+  const records = await Promise.all(workload.grants.map((grant) => deps.store.get(grant.requestId)));
+  const requesters = records.flatMap((record) => (record ? [record.requester] : []));
+  if (!canReadWorkload(caller, governingRule(deps.config, workload.cluster, workload.namespace), requesters, deps.config.identity)) {
+    throw new NotFoundError('WORKLOAD_NOT_FOUND', `no workload ${key} has grants`);
+  }
   const grants = await Promise.all(
-    workload.grants.map(async (grant) => {
-      const record = await deps.store.get(grant.requestId);
+    workload.grants.map(async (grant, index) => {
+      const record = records[index];
       return {
         ...grant,
         requestStatus: record?.status,

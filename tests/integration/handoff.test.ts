@@ -91,6 +91,14 @@ describe('approval → provisioning hand-off through a stand-in of Lambda’s In
     expect((await call('getWorkload', { caller: developer, path: { ...path, serviceAccount: 'nobody' } })).body.error.code).toBe(
       'WORKLOAD_NOT_FOUND',
     );
+
+    // Someone neither owning, approving nor auditing the namespace finds no such workload, lists none, reads no history.
+    const stranger = { sub: 'stranger', email: 'stranger@example.com', groups: ['marketing'] };
+    expect((await call('getWorkload', { caller: stranger, path })).body.error.code).toBe('WORKLOAD_NOT_FOUND');
+    const strangerList = await call('listWorkloads', { caller: stranger, query: { cluster: 'harness', namespace: 'payments' } });
+    expect(strangerList.body.items).toEqual([]);
+    expect((await call('getWorkloadEvents', { caller: stranger, path })).body.error.code).toBe('WORKLOAD_NOT_FOUND');
+    expect((await call('getWorkloadEvents', { caller: approver, path })).status).toBe(200);
   });
 
   it('hands /retry to the provisioning function the same way', async () => {

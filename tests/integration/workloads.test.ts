@@ -94,7 +94,7 @@ describe('grants on one workload', () => {
     expect(await findDrift(a, deps)).toEqual([]);
     expect(await findDrift(b, deps)).toEqual([]);
 
-    const workload = await getWorkload({ cluster: 'harness', namespace: 'payments', serviceAccount: sa }, deps);
+    const workload = await getWorkload({ cluster: 'harness', namespace: 'payments', serviceAccount: sa }, developer, deps);
     expect(workload).toMatchObject({ roleArn: a.plan.role.arn, key: workloadKeyOf('harness', 'payments', sa) });
     expect(workload.grants.map((grant) => [grant.requestId, grant.status])).toEqual([
       [a.id, 'active'],
