@@ -1,3 +1,4 @@
+import type { BucketFacts } from './domain/bucketFacts';
 import type { ClusterConfig } from './domain/brokerConfig';
 import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
@@ -9,6 +10,16 @@ import type { WorkloadRecord } from './domain/workload';
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
 export interface ClusterIssuerSource {
   getIssuerUrl(cluster: ClusterConfig): Promise<string>;
+}
+
+/** Reads S3 buckets before granting: whether each exists, where, whose it is, how it is encrypted. */
+export interface BucketInspector {
+  /**
+   * `expectedOwners` are tried in order as ExpectedBucketOwner; the first S3 accepts owns the bucket.
+   * The bucket policy is read only for a bucket outside the first (the cluster's) account. Never
+   * throws for AWS failures: they come back as facts (missing, owner not expected, unchecked).
+   */
+  inspect(bucket: string, expectedOwners: readonly string[], cluster: ClusterConfig): Promise<BucketFacts>;
 }
 
 /** Filters of the access-request list; all given ones must match. */

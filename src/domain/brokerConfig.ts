@@ -117,6 +117,16 @@ export const BrokerConfigSchema = z
     approvalRules: z.array(ApprovalRuleSchema).default([]),
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
+    /**
+     * Read each S3 grant's bucket before granting (exists, region, owner, default encryption). Off
+     * only where the broker cannot reach S3 (the local `npm start` has no AWS account).
+     */
+    bucketPreflight: z.boolean().default(true),
+    /**
+     * Buckets that may belong to another account: bucket name or pattern (`*`, `?`) → the owning
+     * account. Any other bucket must be in the cluster's account.
+     */
+    bucketOwners: z.record(z.string().min(1), AccountIdSchema).default({}),
     slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
     identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })

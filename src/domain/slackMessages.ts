@@ -35,7 +35,11 @@ export function submittedReply(record: AccessRequestRecord, workload?: WorkloadR
   const text = `Request \`${record.id}\` is ${record.status}.`;
   const others = workload ? otherGrants(workload, record.id) : [];
   const note = others.length
-    ? [section(`This ServiceAccount already has ${others.length} grant(s) on role \`${workload!.roleArn}\`; this request adds to them and changes none of theirs.`)]
+    ? [
+        section(
+          `This ServiceAccount already has ${others.length} grant(s) on role \`${workload!.roleArn}\`; this request adds to them and changes none of theirs.`,
+        ),
+      ]
     : [];
   return { text, blocks: [section(text), section(planSummary(record)), ...note] };
 }

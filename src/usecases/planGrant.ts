@@ -5,7 +5,8 @@ import { NotFoundError } from '../domain/errors';
 import { GrantPlanSchema, makeGrantPlan } from '../domain/grantPlan';
 import { parseInput } from '../domain/parseInput';
 import { makeWorkloadOutlook, WorkloadOutlookSchema } from '../domain/workloadOutlook';
-import type { AccessRequestStore, ClusterIssuerSource, WorkloadStore } from '../ports';
+import type { AccessRequestStore, BucketInspector, ClusterIssuerSource, WorkloadStore } from '../ports';
+import { readBucketFacts } from './bucketFacts';
 import { readWorkloadState } from './workloadState';
 
 /** A dry run's answer: the plan of this request, and what it meets on its workload. */
@@ -15,6 +16,7 @@ export type PlanResponse = z.infer<typeof PlanResponseSchema>;
 export interface PlanGrantDeps {
   config: BrokerConfig;
   issuers: ClusterIssuerSource;
+  buckets: BucketInspector;
   serviceAccountTemplate: string;
   store: AccessRequestStore;
   workloads: WorkloadStore;
@@ -32,8 +34,15 @@ export async function planGrant(input: unknown, deps: PlanGrantDeps): Promise<Pl
       details: { cluster: request.cluster, known: deps.config.clusters.map((known) => known.name) },
     });
   }
-  const issuerUrl = await deps.issuers.getIssuerUrl(cluster);
-  const plan = makeGrantPlan({ request, cluster, issuerUrl, config: deps.config, serviceAccountTemplate: deps.serviceAccountTemplate });
+  const [issuerUrl, bucketFacts] = await Promise.all([deps.issuers.getIssuerUrl(cluster), readBucketFacts(request, cluster, deps)]);
+  const plan = makeGrantPlan({
+    request,
+    cluster,
+    issuerUrl,
+    config: deps.config,
+    serviceAccountTemplate: deps.serviceAccountTemplate,
+    bucketFacts,
+  });
   const workload = makeWorkloadOutlook(await readWorkloadState(request, deps), plan, undefined, deps.config.managedPoliciesPerRole);
   return { ...plan, workload };
 }

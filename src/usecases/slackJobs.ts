@@ -3,7 +3,15 @@ import { BrokerError } from '../domain/errors';
 import type { SlackJob } from '../domain/jobs';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import type { AccessRequestRecord } from '../domain/requestLifecycle';
-import { decidedMessage, planSummary, SlackAction, statusLine, submittedReply, workloadLines, type SlackMessage } from '../domain/slackMessages';
+import {
+  decidedMessage,
+  planSummary,
+  SlackAction,
+  statusLine,
+  submittedReply,
+  workloadLines,
+  type SlackMessage,
+} from '../domain/slackMessages';
 import { workloadKeyOf, type WorkloadRecord } from '../domain/workload';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
 import { getAccessRequest } from './getAccessRequest';

@@ -9,6 +9,7 @@ import { parseInput } from '../domain/parseInput';
 import { RequestStatus, submittedEvent, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { makeWorkloadOutlook } from '../domain/workloadOutlook';
 import type { AccessRequestDeps } from './accessRequestDeps';
+import { readBucketFacts } from './bucketFacts';
 import { readWorkloadState } from './workloadState';
 import { afterApproval, startProvisioningIfApproved } from './decideAccessRequest';
 
@@ -29,13 +30,15 @@ export async function submitAccessRequest(body: unknown, caller: CallerIdentity,
 
   const id = deps.ids.newId();
   const now = deps.clock.now();
+  const [issuerUrl, bucketFacts] = await Promise.all([deps.issuers.getIssuerUrl(cluster), readBucketFacts(request, cluster, deps)]);
   const plan = makeGrantPlan({
     request,
     cluster,
-    issuerUrl: await deps.issuers.getIssuerUrl(cluster),
+    issuerUrl,
     config: deps.config,
     serviceAccountTemplate: deps.serviceAccountTemplate,
     requestId: id,
+    bucketFacts,
   });
   // The whole workload is counted now, so that no approval can lead to a grant IAM would refuse.
   makeWorkloadOutlook(await readWorkloadState(request, deps), plan, id, deps.config.managedPoliciesPerRole);

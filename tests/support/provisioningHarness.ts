@@ -9,12 +9,14 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
 import { DynamoWorkloadStore } from '../../src/adapters/aws/dynamoWorkloadStore';
 import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
 import { SdkIamGateway } from '../../src/adapters/aws/iamGateway';
+import { S3BucketInspector } from '../../src/adapters/aws/s3BucketInspector';
 import { parseBrokerConfig } from '../../src/config';
 import type { BrokerConfigInput } from '../../src/domain/brokerConfig';
 import { kubeTemplates } from '../../src/kubeTemplates';
@@ -65,7 +67,34 @@ export function newCallLog(): IamCallLog {
   return log;
 }
 
-/** Creates the EKS cluster, the OIDC provider for its issuer and the boundary policy in moto. */
+/** Buckets the provisioning tests and the bench grant on, in the cluster's account and region. */
+export const HARNESS_BUCKETS = [
+  'acme-invoices',
+  'acme-reports',
+  'acme-public-docs',
+  'acme-private-docs',
+  'acme-third',
+  'acme-bench',
+  'acme-bench-reports',
+];
+
+/** An S3 client against moto; path-style, since bucket names are not host names on 127.0.0.1. */
+export function s3Client(endpoint: string, region = 'eu-west-1', account?: string): S3Client {
+  const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials, maxAttempts: 1 });
+  // moto's way of acting as another account (see HARNESS.md, "Several accounts").
+  if (account) {
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+        return next(args);
+      },
+      { step: 'build', name: 'motoAccount' },
+    );
+  }
+  return client;
+}
+
+/** Creates the EKS cluster, the OIDC provider for its issuer, the boundary policy and the buckets in moto. */
 export async function prepareAccount(endpoint: string): Promise<{ issuerUrl: string }> {
   const eks = new EKSClient({ endpoint, region: 'eu-west-1', credentials });
   const created = await eks.send(
@@ -100,6 +129,12 @@ export async function prepareAccount(endpoint: string): Promise<{ issuerUrl: str
       }),
     }),
   );
+  const s3 = s3Client(endpoint);
+  await Promise.all(
+    HARNESS_BUCKETS.map((bucket) =>
+      s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })),
+    ),
+  );
   return { issuerUrl };
 }
 
@@ -126,6 +161,7 @@ export function provisioningDeps(
     ids: { newId: () => `00000000-0000-4000-8000-${String(++requestCounter).padStart(12, '0')}` },
     issuers: clusters,
     clusters,
+    buckets: new S3BucketInspector((region) => s3Client(motoEndpoint, region)),
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
