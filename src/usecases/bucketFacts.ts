@@ -1,7 +1,9 @@
 import type { AccessRequest } from '../domain/accessRequest';
 import type { BucketFacts } from '../domain/bucketFacts';
-import { bucketsOf, expectedBucketOwners } from '../domain/bucketPreflight';
+import { assessBuckets, bucketsOf, expectedBucketOwners } from '../domain/bucketPreflight';
 import type { BrokerConfig, ClusterConfig } from '../domain/brokerConfig';
+import { ConflictError } from '../domain/errors';
+import type { GrantPlan } from '../domain/grantPlan';
 import type { BucketInspector } from '../ports';
 
 /**
@@ -20,4 +22,33 @@ export async function readBucketFacts(
     names.map((bucket) => deps.buckets.inspect(bucket, expectedBucketOwners(deps.config, cluster, bucket), cluster)),
   );
   return new Map(names.map((bucket, index) => [bucket, facts[index]!]));
+}
+
+/**
+ * Provisioning's second look at buckets a transient error left unchecked at submit. A bucket that
+ * turns out missing or foreign fails the grant (422 codes, as at submit). One that needs a KMS key
+ * the approved policy lacks fails too: provisioning never grants more than the approver saw, so the
+ * requester submits again and the new plan names the key. Still unchecked: the grant goes ahead —
+ * the pre-flight is a help, not a gate, and verification will show whether the pod can read.
+ */
+export async function recheckUncheckedBuckets(
+  plan: GrantPlan,
+  request: Pick<AccessRequest, 'grants'>,
+  cluster: ClusterConfig,
+  deps: { config: BrokerConfig; buckets: BucketInspector },
+): Promise<void> {
+  const unchecked = new Set((plan.buckets ?? []).filter((bucket) => !bucket.checked).map((bucket) => bucket.bucket));
+  if (unchecked.size === 0) return;
+  const facts = await readBucketFacts(request, cluster, deps, (bucket) => unchecked.has(bucket));
+  if (!facts) return;
+  const { keys } = assessBuckets(facts, cluster, deps.config);
+  const [unplanned] = keys;
+  if (unplanned) {
+    const [bucket, key] = unplanned;
+    throw new ConflictError(
+      'BUCKET_KMS_KEY_NOT_PLANNED',
+      `bucket ${bucket} encrypts with ${key.kmsKeyArn}, which the approved plan does not grant (it was unchecked at submit); submit the request again`,
+      { details: { bucket, kmsKeyArn: key.kmsKeyArn } },
+    );
+  }
 }

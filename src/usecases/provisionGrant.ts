@@ -19,6 +19,7 @@ import {
   workloadKeyOf,
 } from '../domain/workload';
 import type { ClusterConnection, LivePolicy } from '../ports';
+import { recheckUncheckedBuckets } from './bucketFacts';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
 import { WorkloadLease } from './workloadLease';
@@ -270,7 +271,7 @@ async function leaseWorkloadFor(record: AccessRequestRecord, deps: ProvisioningD
 
 /**
  * Creates exactly the IAM objects of an approved request's plan, in a fixed order of idempotent
- * steps: OIDC provider check, policy, role, attachments. Each AWS change is audited as it happens.
+ * steps: buckets left unchecked at submit, OIDC provider check, policy, role, attachments. Each AWS change is audited as it happens.
  * A retry after a failure at any step completes the grant; finished steps are verified with reads.
  * Failures leave the request `failed` with the error recorded; they are not thrown.
  */
@@ -304,6 +305,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
         `cluster ${cluster.name} now has issuer ${info.issuerUrl}, not the approved ${plan.cluster.oidcIssuer}; submit a new request`,
       );
     }
+    await recheckUncheckedBuckets(plan, journal.current.request, cluster, deps);
     await ensureOidcProvider(plan, journal, deps);
     await ensurePolicy(plan, journal, deps);
     const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);
