@@ -4,6 +4,7 @@ import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
 import type { SlackMessage } from './domain/slackMessages';
+import type { S3Probe } from './domain/verification';
 import type { AccessRequestRecord, RequestStatus } from './domain/requestLifecycle';
 import type { WorkloadRecord } from './domain/workload';
 
@@ -177,6 +178,31 @@ export interface ServiceAccountApplier {
   apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Deletes a ServiceAccount the broker created; strips the broker's annotation and label from an adopted one. */
   remove(cluster: ClusterConnection, namespace: string, name: string, createdByBroker: boolean): Promise<'deleted' | 'released' | 'absent'>;
+}
+
+/** Tokens for a ServiceAccount, as the kubelet gets them for a pod (TokenRequest). */
+export interface ServiceAccountTokens {
+  /** A short-lived token for `audience`; undefined when the ServiceAccount does not exist. */
+  requestToken(cluster: ClusterConnection, namespace: string, name: string, audience: string): Promise<string | undefined>;
+}
+
+/** What AWS answered to one call: allowed, or refused with its error code. */
+export type ProbeAnswer = { allowed: true } | { allowed: false; code: string; message: string };
+
+/** S3 in the credentials of an assumed role. */
+export interface ProbeSession {
+  /** A 404 for the probe key counts as allowed: S3 answers 403 instead when reading is not allowed. */
+  run(probe: S3Probe, region: string): Promise<ProbeAnswer>;
+}
+
+/** The pod's path into AWS: its token for AssumeRoleWithWebIdentity, then S3 as the role. */
+export interface AccessProber {
+  assumeRole(
+    roleArn: string,
+    webIdentityToken: string,
+    sessionName: string,
+    region: string,
+  ): Promise<{ session?: ProbeSession; answer: ProbeAnswer }>;
 }
 
 /** Slack's Web API, as much of it as the broker uses. */

@@ -51,6 +51,17 @@ export const DeliveryConfigSchema = z
   .strict();
 export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
 
+/** Proving grants the way the pod uses them. */
+export const VerificationConfigSchema = z
+  .object({
+    /** Verify each grant right after provisioning (on demand it always can be). */
+    afterProvisioning: z.boolean().default(true),
+    /** Prove writes by putting and deleting a probe object inside the prefix (it touches the bucket). */
+    writeProbe: z.boolean().default(false),
+  })
+  .strict();
+export type VerificationConfig = z.infer<typeof VerificationConfigSchema>;
+
 /** Slack: who is who. Secrets are not here: they come from the environment (SSM in deployment). */
 export const SlackConfigSchema = z
   .object({
@@ -127,6 +138,7 @@ export const BrokerConfigSchema = z
      * account. Any other bucket must be in the cluster's account.
      */
     bucketOwners: z.record(z.string().min(1), AccountIdSchema).default({}),
+    verification: VerificationConfigSchema.default({ afterProvisioning: true, writeProbe: false }),
     slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
     identity: IdentityConfigSchema.default({ groupsClaim: 'groups', emailClaim: 'email', iamPrincipals: [] }),
   })

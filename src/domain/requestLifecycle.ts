@@ -3,6 +3,7 @@ import { AccessRequestSchema } from './accessRequest';
 import { ConflictError } from './errors';
 import { CallerIdentitySchema, type CallerIdentity } from './identity';
 import { GrantPlanSchema } from './grantPlan';
+import { VerificationSchema } from './verification';
 
 /** Where an access request is in its life. */
 export const RequestStatus = {
@@ -55,6 +56,8 @@ export const AuditEventType = {
   KubernetesChange: 'kubernetes-change',
   DriftDetected: 'drift-detected',
   DriftRepaired: 'drift-repaired',
+  /** The grant was proved (or not) the way the pod uses it. */
+  Verified: 'verified',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 
@@ -121,6 +124,8 @@ export const AccessRequestRecordSchema = z
       })
       .optional(),
     plan: GrantPlanSchema,
+    /** The last verification of the grant, when one ran. */
+    verification: VerificationSchema.optional(),
     events: z.array(AuditEventSchema),
   })
   .meta({ id: 'AccessRequestRecord' });

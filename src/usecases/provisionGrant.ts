@@ -22,6 +22,7 @@ import type { ClusterConnection, LivePolicy } from '../ports';
 import { recheckUncheckedBuckets } from './bucketFacts';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
+import { verifyAfterProvisioning } from './verifyGrant';
 import { WorkloadLease } from './workloadLease';
 import { grantsHoldingObjects } from './workloadState';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -338,7 +339,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
       provisioning: { ...current.provisioning, lastError: failure },
     }));
   }
-  return journal.apply((current) => {
+  const activated = await journal.apply((current) => {
     const now = journal.now();
     return {
       ...transition(current, RequestStatus.Active, {
@@ -357,4 +358,5 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
       },
     };
   });
+  return verifyAfterProvisioning(activated, deps);
 }

@@ -470,6 +470,7 @@ export function makeFakeProvisioningDeps(
     clusters,
     knownOidcProviders: new Map(),
     serviceAccounts: () => Promise.reject(new Error('no cluster in unit tests: delivery is manifest')),
+    verifier: () => Promise.reject(new Error('no cluster in unit tests: nothing to verify against')),
     queued,
   };
 }

@@ -129,13 +129,18 @@ export async function prepareAccount(endpoint: string): Promise<{ issuerUrl: str
       }),
     }),
   );
+  await createHarnessBuckets(endpoint);
+  return { issuerUrl };
+}
+
+/** The buckets of HARNESS_BUCKETS, in the cluster's region. */
+export async function createHarnessBuckets(endpoint: string): Promise<void> {
   const s3 = s3Client(endpoint);
   await Promise.all(
     HARNESS_BUCKETS.map((bucket) =>
       s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })),
     ),
   );
-  return { issuerUrl };
 }
 
 /** Provisioning dependencies wired to real adapters: moto for IAM and EKS, dynalite for requests. */
@@ -168,6 +173,9 @@ export function provisioningDeps(
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {
       throw new Error('no cluster in this test: delivery is manifest');
+    },
+    verifier: async () => {
+      throw new Error('no cluster in this test: nothing to verify against');
     },
     queued,
   };
