@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { AccessRequestSchema } from '../domain/accessRequest';
-import { findCluster, type BrokerConfig } from '../domain/brokerConfig';
+import { AccessRequestSchema, type AccessRequest } from '../domain/accessRequest';
+import { findCluster, type BrokerConfig, type ClusterConfig } from '../domain/brokerConfig';
 import { NotFoundError } from '../domain/errors';
-import { GrantPlanSchema, makeGrantPlan } from '../domain/grantPlan';
+import { GrantPlanSchema, makeGrantPlan, type GrantPlan } from '../domain/grantPlan';
 import { parseInput } from '../domain/parseInput';
 import { makeWorkloadOutlook, WorkloadOutlookSchema } from '../domain/workloadOutlook';
 import type { AccessRequestStore, BucketInspector, ClusterIssuerSource, WorkloadStore } from '../ports';
@@ -22,6 +22,25 @@ export interface PlanGrantDeps {
   workloads: WorkloadStore;
 }
 
+/** The plan of a request, with its cluster's issuer and its buckets read first (concurrently). */
+export async function planRequest(
+  request: AccessRequest,
+  cluster: ClusterConfig,
+  deps: Pick<PlanGrantDeps, 'config' | 'issuers' | 'buckets' | 'serviceAccountTemplate'>,
+  requestId?: string,
+): Promise<GrantPlan> {
+  const [issuerUrl, bucketFacts] = await Promise.all([deps.issuers.getIssuerUrl(cluster), readBucketFacts(request, cluster, deps)]);
+  return makeGrantPlan({
+    request,
+    cluster,
+    issuerUrl,
+    config: deps.config,
+    serviceAccountTemplate: deps.serviceAccountTemplate,
+    requestId,
+    bucketFacts,
+  });
+}
+
 /**
  * Dry run: validates a request and returns everything the broker would create, creating nothing —
  * planned against the whole workload, so that what a submit would refuse is refused here too.
@@ -34,15 +53,7 @@ export async function planGrant(input: unknown, deps: PlanGrantDeps): Promise<Pl
       details: { cluster: request.cluster, known: deps.config.clusters.map((known) => known.name) },
     });
   }
-  const [issuerUrl, bucketFacts] = await Promise.all([deps.issuers.getIssuerUrl(cluster), readBucketFacts(request, cluster, deps)]);
-  const plan = makeGrantPlan({
-    request,
-    cluster,
-    issuerUrl,
-    config: deps.config,
-    serviceAccountTemplate: deps.serviceAccountTemplate,
-    bucketFacts,
-  });
+  const plan = await planRequest(request, cluster, deps);
   const workload = makeWorkloadOutlook(await readWorkloadState(request, deps), plan, undefined, deps.config.managedPoliciesPerRole);
   return { ...plan, workload };
 }
