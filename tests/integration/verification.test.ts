@@ -2,7 +2,6 @@ import { CreatePolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { join } from 'node:path';
-import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
 import { EksTokenSource } from '../../src/adapters/aws/eksTokenSource';
 import { StsS3AccessProber } from '../../src/adapters/aws/stsS3AccessProber';
 import { KubernetesServiceAccountApplier } from '../../src/adapters/k8s/kubernetesServiceAccountApplier';
@@ -12,11 +11,9 @@ import { approveAccessRequest } from '../../src/usecases/decideAccessRequest';
 import { provisionGrant } from '../../src/usecases/provisionGrant';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { verifyGrant } from '../../src/usecases/verifyGrant';
-import { startKubeCluster } from '../harness/kube/cluster.mjs';
-import { startEksTokenWebhook, type EksTokenWebhook } from '../harness/kube/eksTokenWebhook';
 import { ensureBrokerRbac } from '../harness/kube/rbac.mjs';
-import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
-import { newCallLog, prepareAccount, provisioningDeps } from '../support/provisioningHarness';
+import { BROKER_KEY, startEksClusterHarness } from '../support/eksClusterHarness';
+import { newCallLog, provisioningDeps } from '../support/provisioningHarness';
 
 // Verification the way the pod does it, against the kube-apiserver harness and moto: TokenRequest for
 // the ServiceAccount, AssumeRoleWithWebIdentity into the role, then S3 as the role — with moto's IAM
@@ -28,34 +25,23 @@ import { newCallLog, prepareAccount, provisioningDeps } from '../support/provisi
 // Conditions are pinned by tests/unit/domain/bucketStatements.test.ts and makePermissionPolicy's tests.
 
 const root = join(__dirname, '../..');
-const BROKER_ROLE = 'arn:aws:iam::123456789012:role/irsa-broker-lambda';
-const BROKER_KEY = { accessKeyId: 'AKIAHARNESSBROKER01', secretAccessKey: 'harness-broker-secret' };
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
 const namespace = `verify-${Date.now().toString(36)}`;
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-let webhook: EksTokenWebhook;
-let kube: Awaited<ReturnType<typeof startKubeCluster>>;
-let moto: Awaited<ReturnType<typeof startMoto>>;
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+type Harness = Awaited<ReturnType<typeof startEksClusterHarness>>;
+let harness: Harness;
+let kube: Harness['kube'];
+let moto: Harness['moto'];
+let dynamo: Harness['dynamo'];
 
 beforeAll(async () => {
-  await ensureMotoVenv(root);
-  webhook = await startEksTokenWebhook({
-    clusterName: 'harness',
-    keys: { [BROKER_KEY.accessKeyId]: { secretAccessKey: BROKER_KEY.secretAccessKey, arn: BROKER_ROLE } },
-    mappings: { [BROKER_ROLE]: { username: 'irsa-broker', groups: ['irsa-broker'] } },
-  });
-  kube = await startKubeCluster(root, { webhookUrl: webhook.url, clusterName: 'harness' });
-  [moto, dynamo] = await Promise.all([
-    startMoto(root, { env: { ...HARNESS_EKS_ENV, MOTO_EKS_ENDPOINT: kube.endpoint, MOTO_EKS_CA_DATA: kube.caData } }),
-    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
-  ]);
-  await prepareAccount(moto.endpoint);
+  harness = await startEksClusterHarness(root);
+  ({ kube, moto, dynamo } = harness);
   await ensureBrokerRbac(kube, { namespaces: [namespace] });
 }, 45 * 60_000);
-afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop(), kube?.stop(), webhook?.stop()]));
+afterAll(async () => harness?.stop());
 
 /** moto's switch: "0" enforces IAM from the next call on; a large count turns it off again. */
 const setEnforcement = (on: boolean) => fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: on ? '0' : '1000000000' });
