@@ -1,6 +1,7 @@
 // bench/coldstart: per function, bundle size and median cold-start cost against a minimal handler
 // that loads the same AWS SDK clients. Bundles are built with the esbuild options of serverless.yml.
 // Usage: node bench/coldstart.mjs [--runs N]
+import '../scripts/lambdaNode.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,6 @@
 // bench/provision: AWS calls per fresh grant as a ratio to the minimum, writes on a re-run,
 // latency per grant, lost and duplicated grants. Usage: node bench/provision.mjs [--flows N]
+import '../scripts/lambdaNode.mjs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ await build({
   outfile,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   loader: { '.yaml': 'text' },
   packages: 'external',

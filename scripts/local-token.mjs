@@ -1,5 +1,6 @@
-// Mints an UNSIGNED token for the local API, whose JWT authorizer checks issuer, audience and
-// expiry but not signatures (serverless-offline's ignoreJWTSignature). Useless against a deployment.
+// Mints an UNSIGNED token for the local API, whose functions check issuer, audience and expiry
+// (exp is required) but not signatures. Useless against a deployment. --groups a,b becomes the
+// real array ["a","b"] in the token, as an identity provider sends it.
 // Usage: node scripts/local-token.mjs --sub alice [--email alice@example.com] [--groups a,b] [--ttl 3600]
 import { parseArgs } from 'node:util';
 
@@ -17,13 +18,19 @@ if (!values.sub) {
   console.error('usage: node scripts/local-token.mjs --sub NAME [--email EMAIL] [--groups a,b] [--ttl SECONDS]');
   process.exit(2);
 }
+// The local API refuses tokens without a future exp, as a deployed authorizer would.
+const ttl = Number(values.ttl);
+if (!Number.isInteger(ttl) || ttl <= 0) {
+  console.error('--ttl must be a positive number of seconds: the local API refuses tokens that never expire');
+  process.exit(2);
+}
 const now = Math.floor(Date.now() / 1000);
 const claims = {
   iss: values.issuer,
   aud: values.audience,
   sub: values.sub,
   iat: now,
-  exp: now + Number(values.ttl),
+  exp: now + ttl,
   groups: values.groups.split(',').filter(Boolean),
   ...(values.email ? { email: values.email } : {}),
 };

@@ -36,7 +36,16 @@ export async function startOffline({
   const host = '127.0.0.1';
   const child = spawn(process.execPath, [join(projectRoot, 'node_modules/.bin/serverless'), 'offline', 'start', '--stage', stage], {
     cwd: projectRoot,
-    env: { ...process.env, ...env, IRSA_BROKER_HOST: host, IRSA_BROKER_PORT: String(port), IRSA_BROKER_LAMBDA_PORT: String(lambdaPort) },
+    env: {
+      ...process.env,
+      // The functions check local (unsigned) tokens against the same issuer and audience the deployed authorizer uses.
+      IRSA_BROKER_LOCAL_JWT_ISSUER: process.env.IRSA_BROKER_JWT_ISSUER ?? 'https://auth.irsa-broker.local',
+      IRSA_BROKER_LOCAL_JWT_AUDIENCE: process.env.IRSA_BROKER_JWT_AUDIENCE ?? 'irsa-broker',
+      ...env,
+      IRSA_BROKER_HOST: host,
+      IRSA_BROKER_PORT: String(port),
+      IRSA_BROKER_LAMBDA_PORT: String(lambdaPort),
+    },
     stdio,
   });
   const baseUrl = `http://${host}:${port}`;

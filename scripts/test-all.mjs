@@ -1,5 +1,6 @@
 // `npm test`: every check CI runs, in order, stopping at the first failure with a clear message.
 // Ends with one plain summary line: "tests: N passed, N failed, N skipped".
+import './lambdaNode.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ function run(title, command, args, env = {}) {
   const result = spawnSync(command, args, { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, ...env } });
   return result.status === 0;
 }
+
+console.log(`Node.js ${process.version} (${process.execPath})`);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 function jestProject(project) {
@@ -45,6 +48,7 @@ function jestProject(project) {
 
 const harness = `import('./tests/harness/moto/setup.mjs').then((m) => m.ensureMotoVenv(process.cwd()))`;
 const kubeHarness = `import('./tests/harness/kube/build.mjs').then((m) => m.ensureKubeBinaries(process.cwd()))`;
+const browserHarness = `import('./tests/harness/browser/chromium.mjs').then((m) => m.ensureChromium())`;
 
 const steps = [
   // The harness first, so that a missing part (python3, venv, PyPI) fails here with its own message.
@@ -59,6 +63,12 @@ const steps = [
       '--input-type=module',
       '-e',
       kubeHarness,
+    ]),
+  () =>
+    run('harness: headless Chromium (Debian package chromium, installed with apt-get when missing)', process.execPath, [
+      '--input-type=module',
+      '-e',
+      browserHarness,
     ]),
   () => run('typecheck (tsc --noEmit)', process.execPath, [bin('tsc'), '--noEmit']),
   () => run('lint (eslint)', process.execPath, [bin('eslint'), '.']),

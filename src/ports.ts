@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { BucketFacts } from './domain/bucketFacts';
 import type { ClusterConfig } from './domain/brokerConfig';
 import type { ProvisionJob } from './domain/jobs';
@@ -5,7 +6,8 @@ import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
 import type { SlackMessage } from './domain/slackMessages';
 import type { S3Probe } from './domain/verification';
-import type { AccessRequestRecord, RequestStatus } from './domain/requestLifecycle';
+import type { WorkloadEvent } from './domain/auditTrail';
+import type { AccessRequestRecord, AuditEvent, RequestStatus } from './domain/requestLifecycle';
 import type { WorkloadRecord } from './domain/workload';
 
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
@@ -39,15 +41,32 @@ export interface Page<Item> {
   nextCursor?: string;
 }
 
-/** Durable access requests. Every write is conditional, so racing writers produce one winner. */
+/** Which page of a list: at most `limit` items, after the opaque `cursor` of the previous page. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Durable access requests. Every write is conditional, so racing writers produce one winner. Audit
+ * events are kept apart, one append-only entry each: a record read back holds only the events of its
+ * latest write (see auditTrail.ts), and the whole trail is read a page at a time.
+ */
 export interface AccessRequestStore {
   /** Stores a new request; fails if the id exists. */
   create(record: AccessRequestRecord): Promise<void>;
   get(id: string): Promise<AccessRequestRecord | undefined>;
-  /** Replaces the request if it is still at `expectedVersion`; otherwise throws a CONCURRENT_UPDATE conflict. */
+  /**
+   * Replaces the request if it is still at `expectedVersion`; otherwise throws a CONCURRENT_UPDATE
+   * conflict. Events with seq above `record.eventCount` are the ones this write adds.
+   */
   replace(record: AccessRequestRecord, expectedVersion: number): Promise<void>;
   /** Newest first. */
-  list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>>;
+  list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>>;
+  /** The request's committed audit trail, oldest first; undefined when there is no such request. */
+  events(id: string, page: PageRequest): Promise<Page<AuditEvent> | undefined>;
+  /** A workload's history (`<cluster>/<namespace>/<serviceAccount>`) across its requests, oldest first. */
+  workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>>;
 }
 
 /** Filters of the workload list; all given ones must match. */
@@ -152,6 +171,30 @@ export interface IamGateway {
   deleteRole(roleName: string): Promise<void>;
 }
 
+/**
+ * The clients for one AWS account: the hub's own credentials, or a provisioner role assumed there.
+ * Every AWS call for a cluster goes through its account's session.
+ */
+export interface AccountSession {
+  accountId: string;
+  /** The provisioner role the session assumed; absent when it is the broker's own credentials. */
+  roleArn?: string;
+  iam: IamGateway;
+  clusters: ClusterDirectory;
+  /** For what signs outside these clients: the EKS token (ClusterConnection.credentials), S3 pre-flight. */
+  credentials: AwsCredentialIdentityProvider;
+}
+
+/** Sessions per account, cached and renewed before they expire. */
+export interface AccountSessions {
+  /**
+   * The session for the cluster's account. `sessionId` (the request or grant id) names an assumed
+   * session, so the spoke's CloudTrail shows which grant did what. A role that cannot be assumed
+   * fails here, before any write, with PROVISIONER_ROLE_UNASSUMABLE naming account and role.
+   */
+  forCluster(cluster: ClusterConfig, sessionId: string): Promise<AccountSession>;
+}
+
 /** Starts provisioning of an approved request without waiting for it. */
 export type ProvisioningQueue = JobQueue<ProvisionJob>;
 
@@ -162,22 +205,45 @@ export interface ClusterConnection {
   partition: 'aws' | 'aws-cn' | 'aws-us-gov';
   endpoint: string;
   certificateAuthorityData: string;
+  /** The cluster's account, and its session's credentials that sign the EKS token; default: the broker's own. */
+  accountId?: string;
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 export interface ApplyOptions {
   /** The request asked to take over an existing ServiceAccount, and config allows it. */
   adopt: boolean;
   createNamespace: boolean;
+  /**
+   * Grant ids the broker recorded as having applied this ServiceAccount (the workload's binding, and
+   * the grant applying now, for a retry after an apply whose record was lost). An existing account
+   * whose request-id annotation names none of them is not the broker's, whatever its labels say.
+   */
+  ownerIds: string[];
 }
 
-/** What applying found: a new ServiceAccount, one taken over, or the same one again. */
-export type ApplyOutcome = 'created' | 'adopted' | 'updated' | 'unchanged';
+/** Label and annotation values a ServiceAccount had before the broker set them (null: absent). */
+export interface MetadataBefore {
+  labels: Record<string, string | null>;
+  annotations: Record<string, string | null>;
+}
+
+/** What applying found: a new ServiceAccount, one taken over (with what it had before), or the broker's own again. */
+export type ApplyOutcome = { outcome: 'created' | 'updated' | 'unchanged' } | { outcome: 'adopted'; before: MetadataBefore };
+
+/** How the broker holds a ServiceAccount it is about to let go of. */
+export interface ReleaseOptions {
+  ownerIds: string[];
+  /** Created by the broker: deleted. Adopted: what the broker set is put back as it was. */
+  ownership: 'created' | 'adopted';
+  before?: MetadataBefore;
+}
 
 /** Puts ServiceAccounts into clusters and takes them out again. */
 export interface ServiceAccountApplier {
   apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
-  /** Deletes a ServiceAccount the broker created; strips the broker's annotation and label from an adopted one. */
-  remove(cluster: ClusterConnection, namespace: string, name: string, createdByBroker: boolean): Promise<'deleted' | 'released' | 'absent'>;
+  /** Deletes a ServiceAccount the broker created; restores an adopted one; leaves alone one it cannot prove is its own. */
+  remove(cluster: ClusterConnection, namespace: string, name: string, options: ReleaseOptions): Promise<'deleted' | 'released' | 'absent'>;
 }
 
 /** Tokens for a ServiceAccount, as the kubelet gets them for a pod (TokenRequest). */
@@ -213,6 +279,8 @@ export interface SlackGateway {
   openView(triggerId: string, view: Record<string, unknown>): Promise<void>;
   userEmail(userId: string): Promise<string | undefined>;
   userIdByEmail(email: string): Promise<string | undefined>;
+  /** Answers through an interaction's response_url (ephemeral, or replacing the message clicked). */
+  respond(responseUrl: string, message: SlackMessage & { replaceOriginal: boolean }): Promise<void>;
 }
 
 /** Tells people about a request that was stored or changed. Failures are logged, never thrown. */

@@ -1,5 +1,6 @@
-import type { AccessRequestRecord } from '../domain/requestLifecycle';
-import type { AccessRequestFilter, AccessRequestStore, Notifier, Page } from '../ports';
+import type { WorkloadEvent } from '../domain/auditTrail';
+import type { AccessRequestRecord, AuditEvent } from '../domain/requestLifecycle';
+import type { AccessRequestFilter, AccessRequestStore, Notifier, Page, PageRequest } from '../ports';
 
 /**
  * The request store, telling a notifier after every successful write. Every change from every entry
@@ -29,7 +30,15 @@ export class NotifyingStore implements AccessRequestStore {
     await this.notify(record, false);
   }
 
-  list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {
+  list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>> {
     return this.inner.list(filter, page);
+  }
+
+  events(id: string, page: PageRequest): Promise<Page<AuditEvent> | undefined> {
+    return this.inner.events(id, page);
+  }
+
+  workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>> {
+    return this.inner.workloadEvents(workloadKey, page);
   }
 }

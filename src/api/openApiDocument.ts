@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { AccessRequestSchema } from '../domain/accessRequest';
+import { ExtensionRequestSchema } from '../domain/extensions';
 import { GrantPlanSchema } from '../domain/grantPlan';
+import { WorkloadEventSchema } from '../domain/auditTrail';
 import { AuditEventSchema } from '../domain/requestLifecycle';
 import { PlanResponseSchema } from '../usecases/planGrant';
 import { WorkloadSummarySchema, WorkloadViewSchema } from '../usecases/readWorkloads';
@@ -31,7 +33,9 @@ function componentSchemas(): Record<string, unknown> {
     ErrorResponseSchema,
     AccessRequestViewSchema,
     AuditEventSchema,
+    WorkloadEventSchema,
     DecisionBodySchema,
+    ExtensionRequestSchema,
   ]) {
     registry.add(schema, { id: z.globalRegistry.get(schema)?.id as string });
   }
@@ -56,8 +60,19 @@ function componentSchemas(): Record<string, unknown> {
 }
 
 const json = (id: string, description: string) => ({ description, content: { 'application/json': { schema: componentRef(id) } } });
+/** A page of a list: its items (under `key`) and, unless it is the last, an opaque cursor. */
+const pageOf = (id: string, key = 'items', description = 'A page.') => ({
+  description,
+  content: {
+    'application/json': {
+      schema: { type: 'object', properties: { [key]: { type: 'array', items: componentRef(id) }, nextCursor: { type: 'string' } } },
+    },
+  },
+});
 const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const authenticated = [{ portalJwt: [] }, { sigv4: [] }];
+/** Routes anyone may call: said explicitly, so that no operation's security is left to a default. */
+const anonymous: never[] = [];
 const authErrors = { '401': errorResponse('No caller identity.'), '404': errorResponse('No such access request.') };
 
 function decision(operationId: string, summary: string, extra: Record<string, unknown> = {}) {
@@ -80,6 +95,11 @@ function decision(operationId: string, summary: string, extra: Record<string, un
   };
 }
 
+const eventPageParameters = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' } },
+];
+
 const accessRequestPaths = {
   '/access-requests': {
     post: {
@@ -96,7 +116,7 @@ const accessRequestPaths = {
         '404': errorResponse('Unknown cluster.'),
         '409': errorResponse('Idempotency-Key reused with another body, or still in progress.'),
         '415': errorResponse('Not application/json.'),
-        '422': errorResponse('Schema, rule (duration) or IAM limit violation.'),
+        '422': errorResponse('Schema, rule (duration) or IAM limit violation, or a request too large to store (REQUEST_ITEM_TOO_LARGE).'),
       },
     },
     get: {
@@ -112,17 +132,7 @@ const accessRequestPaths = {
         { name: 'cursor', in: 'query', schema: { type: 'string' } },
       ],
       responses: {
-        '200': {
-          description: 'A page.',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: { items: { type: 'array', items: componentRef('AccessRequestView') }, nextCursor: { type: 'string' } },
-              },
-            },
-          },
-        },
+        '200': pageOf('AccessRequestView'),
         '400': errorResponse('A cursor this API did not issue, or one from a list with other filters.'),
         '401': errorResponse('No caller identity.'),
         '422': errorResponse('Invalid filter.'),
@@ -132,6 +142,7 @@ const accessRequestPaths = {
   '/access-requests/{id}': {
     get: {
       operationId: 'getAccessRequest',
+      summary: 'One access request: its status, plan, approvals and grant.',
       security: authenticated,
       parameters: [idParameter],
       responses: { '200': json('AccessRequestView', 'The request.'), ...authErrors },
@@ -139,11 +150,33 @@ const accessRequestPaths = {
   },
   '/access-requests/{id}/approve': decision(
     'approveAccessRequest',
-    'Approve; the approval that completes the required count activates the grant.',
+    'Approve; the approval that completes the required count activates the grant. On an active grant with a pending extension, it counts toward the extension.',
   ),
-  '/access-requests/{id}/reject': decision('rejectAccessRequest', 'Reject, with a comment saying why.'),
+  '/access-requests/{id}/reject': decision(
+    'rejectAccessRequest',
+    'Reject, with a comment saying why. On an active grant with a pending extension, rejects the extension; the grant stays as it was.',
+  ),
   '/access-requests/{id}/cancel': decision('cancelAccessRequest', 'The requester withdraws a pending request.'),
   '/access-requests/{id}/revoke': decision('revokeAccessRequest', 'End a grant (requester or an approver).'),
+  '/access-requests/{id}/extend': {
+    post: {
+      operationId: 'extendAccessRequest',
+      summary:
+        'More time for an active grant (requester or a namespace owner), counted from when it is granted. Auto-approval applies as at submit; otherwise approvers decide with /approve and /reject.',
+      security: authenticated,
+      parameters: [idParameter],
+      requestBody: { required: true, content: { 'application/json': { schema: componentRef('ExtensionRequest') } } },
+      responses: {
+        '200': json('AccessRequestView', 'The grant: extended (a new expiresAt), or with the pending `extension`.'),
+        '400': errorResponse('Malformed JSON.'),
+        ...authErrors,
+        '403': errorResponse('Neither the requester nor a member of the owner groups.'),
+        '409': errorResponse('The grant is not active (the message names the state), or an extension is already pending.'),
+        '415': errorResponse('Not application/json.'),
+        '422': errorResponse("Invalid body, a duration over the rule's maximum, or one that would not extend the grant."),
+      },
+    },
+  },
   '/access-requests/{id}/retry': {
     post: {
       operationId: 'retryAccessRequest',
@@ -176,19 +209,14 @@ const accessRequestPaths = {
   '/access-requests/{id}/events': {
     get: {
       operationId: 'getAccessRequestEvents',
-      summary: 'The append-only audit trail, oldest first.',
+      summary: 'The append-only audit trail, oldest first, a page at a time (follow nextCursor until it is absent).',
       security: authenticated,
-      parameters: [idParameter],
+      parameters: [idParameter, ...eventPageParameters],
       responses: {
-        '200': {
-          description: 'Events.',
-          content: {
-            'application/json': {
-              schema: { type: 'object', properties: { events: { type: 'array', items: componentRef('AuditEvent') } } },
-            },
-          },
-        },
+        '200': pageOf('AuditEvent', 'events', 'A page of events, oldest first.'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another trail (INVALID_CURSOR).'),
         ...authErrors,
+        '422': errorResponse('Invalid limit.'),
       },
     },
   },
@@ -227,17 +255,7 @@ const workloadPaths = {
         { name: 'cursor', in: 'query', schema: { type: 'string' } },
       ],
       responses: {
-        '200': {
-          description: 'A page.',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: { items: { type: 'array', items: componentRef('WorkloadSummary') }, nextCursor: { type: 'string' } },
-              },
-            },
-          },
-        },
+        '200': pageOf('WorkloadSummary'),
         '400': errorResponse('A cursor this API did not issue, or one from a list with other filters.'),
         '401': errorResponse('No caller identity.'),
         '422': errorResponse('Invalid filter.'),
@@ -257,6 +275,20 @@ const workloadPaths = {
       },
     },
   },
+  '/workloads/{cluster}/{namespace}/{serviceAccount}/events': {
+    get: {
+      operationId: 'getWorkloadEvents',
+      summary: "A workload's history across all its requests (grants), in time order, a page at a time.",
+      security: authenticated,
+      parameters: [...workloadParameters, ...eventPageParameters],
+      responses: {
+        '200': pageOf('WorkloadEvent', 'events', 'A page of events, oldest first.'),
+        '400': errorResponse('A cursor this API did not issue, or one issued for another workload (INVALID_CURSOR).'),
+        '401': errorResponse('No caller identity.'),
+        '422': errorResponse('Invalid cluster, namespace, ServiceAccount name or limit.'),
+      },
+    },
+  },
 };
 
 /** The broker's OpenAPI 3.1 document. */
@@ -267,12 +299,16 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
       title: 'irsa-broker',
       version,
       description: 'Self-service IAM roles for EKS workloads (IRSA): plan, request, approve, provision and deliver.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    // Relative: the document is served by the API it describes, wherever that is deployed.
+    servers: [{ url: '/', description: 'The API that serves this document.' }],
     paths: {
       '/plans': {
         post: {
           operationId: 'createPlan',
           summary: 'Dry run: everything the broker would create for an access request, creating nothing.',
+          security: authenticated,
           requestBody: { required: true, content: { 'application/json': { schema: componentRef('AccessRequest') } } },
           responses: {
             '200': {
@@ -284,6 +320,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
               },
             },
             '400': errorResponse('The body is not valid JSON.'),
+            '401': errorResponse('No caller identity.'),
             '404': errorResponse('The cluster is not configured.'),
             '409': errorResponse("The request's trust differs from its workload's (WORKLOAD_TRUST_MISMATCH)."),
             '406': errorResponse('The Accept header names no media type the route offers.'),
@@ -296,10 +333,28 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
       ...accessRequestPaths,
       ...workloadPaths,
       '/openapi.json': {
-        get: { operationId: 'getOpenApi', summary: 'This document.', responses: { '200': { description: 'OpenAPI 3.1 document.' } } },
+        get: {
+          operationId: 'getOpenApi',
+          summary: 'This document.',
+          security: anonymous,
+          responses: { '200': { description: 'OpenAPI 3.1 document.' } },
+        },
+      },
+      '/docs': {
+        get: {
+          operationId: 'getDocs',
+          summary: 'This document as an API reference page (Swagger UI, served with the API: no CDN).',
+          security: anonymous,
+          responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
       },
       '/healthz': {
-        get: { operationId: 'getHealth', summary: 'Liveness.', responses: { '200': { description: 'The API is up.' } } },
+        get: {
+          operationId: 'getHealth',
+          summary: 'Liveness.',
+          security: anonymous,
+          responses: { '200': { description: 'The API is up.' } },
+        },
       },
     },
     components: {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { S3AccessLevel, type AccessRequest } from './accessRequest';
 import { ForbiddenError, ValidationError } from './errors';
-import type { CallerIdentity } from './identity';
+import { isSamePerson, type CallerIdentity } from './identity';
 import { ManagedPolicyArnSchema } from './names';
 import { matchesWildcard } from './wildcardMatch';
 
@@ -67,6 +67,11 @@ export function findApprovalRule(rules: readonly ApprovalRule[], cluster: string
 
 const isMember = (groups: readonly string[], caller: CallerIdentity) => caller.groups.some((group) => groups.includes(group));
 
+/** Whether the caller is one of those who may ask for access under this rule. */
+export function couldHaveRequested(rule: ApprovalRule, caller: CallerIdentity): boolean {
+  return isMember(rule.ownerGroups, caller);
+}
+
 /** Only members of the owner groups may ask for access in a namespace. */
 export function assertMayRequest(rule: ApprovalRule, caller: CallerIdentity, namespace: string): void {
   if (!isMember(rule.ownerGroups, caller)) {
@@ -83,6 +88,46 @@ export function assertMayRequest(rule: ApprovalRule, caller: CallerIdentity, nam
 /** Only members of the approver groups may decide. */
 export function isApprover(rule: ApprovalRule, caller: CallerIdentity): boolean {
   return isMember(rule.approverGroups, caller);
+}
+
+/**
+ * Only members of the approver groups decide, and never on what they asked for themselves: each of
+ * `requesters` (the request's requester, and an extension's) counts as a requester.
+ */
+export function assertMayDecide(
+  rule: ApprovalRule,
+  caller: CallerIdentity,
+  requesters: readonly Pick<CallerIdentity, 'subject' | 'email' | 'person'>[],
+): void {
+  if (!isApprover(rule, caller)) {
+    throw new ForbiddenError('NOT_AN_APPROVER', `only members of ${rule.approverGroups.join(', ')} may decide on this request`, {
+      details: { rule: rule.id, approverGroups: rule.approverGroups },
+    });
+  }
+  if (requesters.some((requester) => isSamePerson(requester, caller))) {
+    throw new ForbiddenError('SELF_APPROVAL', 'requesters may not decide on their own requests');
+  }
+  // Whoever could have asked may be the requester coming through another door; only a join tells.
+  if (couldHaveRequested(rule, caller) && !caller.person) {
+    throw new ForbiddenError(
+      'APPROVER_NOT_JOINED',
+      'you could have made this request yourself, and config joins your identity to no person; ask a platform admin to add you to `identity.people` or use an identity with an email',
+      { details: { rule: rule.id } },
+    );
+  }
+  // The request's own requester (first) decides whether it was joined; an extension's asker is checked as a requester above.
+  if (couldHaveRequested(rule, caller) && requesters[0] && !requesters[0].person) {
+    throw new ForbiddenError(
+      'REQUESTER_NOT_JOINED',
+      'config joins the requester to no person, so only an approver who could not have made this request may decide on it',
+      { details: { rule: rule.id } },
+    );
+  }
+}
+
+/** Whether the caller owns the rule's namespaces (a member of one of its owner groups). */
+export function isOwner(rule: ApprovalRule, caller: CallerIdentity): boolean {
+  return isMember(rule.ownerGroups, caller);
 }
 
 /** The grant's duration: what was asked for, at most the rule's maximum; the maximum when none was asked. */
@@ -111,6 +156,8 @@ function fitsCondition(condition: AutoApprovalCondition, request: AccessRequest,
 
 /** The index of the first auto-approval condition the whole request fits, or undefined. */
 export function findAutoApproval(rule: ApprovalRule, request: AccessRequest, durationHours: number): number | undefined {
+  // A person must look at whatever widens the trust (a pattern) or takes over an account someone else made.
+  if (request.serviceAccountPattern !== undefined || request.adoptExistingServiceAccount) return undefined;
   const index = rule.autoApprove.findIndex((condition) => fitsCondition(condition, request, durationHours));
   return index >= 0 ? index : undefined;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { arns } from './arns';
 import type { Partition } from './names';
-import { PolicyStatementSchema, type PolicyDocument } from './policyDocument';
+import { PolicyStatementSchema, type PolicyDocument, type PolicyStatement } from './policyDocument';
 import { matchesWildcard } from './wildcardMatch';
 
 /** A statement for a bucket's own policy: the role as principal. Shown to the bucket's owner, never applied. */
@@ -30,7 +30,26 @@ export function makeBucketPolicyStatements(
     .filter(
       (statement) => asList(statement.Action).every((action) => action.startsWith('s3:')) && asList(statement.Resource).every(onBucket),
     )
-    .map((statement) => ({ ...statement, Sid: `IrsaBroker${sidPart(bucket)}${statement.Sid ?? ''}`, Principal: { AWS: roleArn } }));
+    .map((statement) => ({
+      ...withoutOwnerCondition(statement),
+      Sid: `IrsaBroker${sidPart(bucket)}${statement.Sid ?? ''}`,
+      Principal: { AWS: roleArn },
+    }));
+}
+
+/**
+ * The role's `s3:ResourceAccount` condition guards against a bucket changing hands; in the owner's
+ * own bucket policy it says nothing, so the copy leaves it out (other conditions, such as the prefix, stay).
+ */
+function withoutOwnerCondition(statement: PolicyStatement): PolicyStatement {
+  if (!statement.Condition) return statement;
+  const condition: Record<string, Record<string, unknown>> = {};
+  for (const [operator, entries] of Object.entries(statement.Condition as Record<string, Record<string, unknown>>)) {
+    const kept = Object.fromEntries(Object.entries(entries).filter(([key]) => key !== 's3:ResourceAccount'));
+    if (Object.keys(kept).length > 0) condition[operator] = kept;
+  }
+  const { Condition: _dropped, ...rest } = statement;
+  return Object.keys(condition).length > 0 ? ({ ...rest, Condition: condition } as PolicyStatement) : rest;
 }
 
 interface ReadStatement {

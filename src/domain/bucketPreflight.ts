@@ -2,12 +2,11 @@ import * as z from 'zod';
 import type { Grant } from './accessRequest';
 import { BucketEncryption, BucketEncryptionSchema, BucketFactsStatus, type BucketFacts } from './bucketFacts';
 import { BucketPolicyStatementSchema, bucketPolicyAdmits, makeBucketPolicyStatements } from './bucketPolicy';
-import type { BrokerConfig, ClusterConfig } from './brokerConfig';
+import { bucketAccountOf, type BrokerConfig, type ClusterConfig } from './brokerConfig';
 import { ValidationError } from './errors';
 import type { BucketKey } from './makePermissionPolicy';
 import type { Partition } from './names';
 import type { PolicyDocument } from './policyDocument';
-import { matchesWildcard } from './wildcardMatch';
 
 /** What the pre-flight says about one bucket, in words a requester can act on. */
 export const BucketFindingCode = {
@@ -57,14 +56,14 @@ export function bucketsOf(grants: readonly Grant[]): string[] {
   return [...new Set(grants.flatMap((grant) => (grant.type === 's3' ? [grant.bucket] : [])))].sort();
 }
 
-/** The other account config allows to own this bucket (first matching pattern), if any. */
-export function allowedBucketOwner(config: BrokerConfig, bucket: string): string | undefined {
-  return Object.entries(config.bucketOwners).find(([pattern]) => matchesWildcard(pattern, bucket))?.[1];
-}
-
-/** The accounts that may own the bucket, in the order the inspector tries them: the cluster's first. */
+/**
+ * The account that must own the bucket, as a one-element list for the inspector's
+ * `ExpectedBucketOwner`: the one `bucketAccounts` names for it, else the cluster's. The same
+ * setting decides the permission policy's `s3:ResourceAccount`, so the pre-flight admits exactly
+ * the owner the grant will apply to.
+ */
 export function expectedBucketOwners(config: BrokerConfig, cluster: ClusterConfig, bucket: string): string[] {
-  return [...new Set([cluster.accountId, allowedBucketOwner(config, bucket) ?? cluster.accountId])];
+  return [bucketAccountOf(config, cluster, bucket)];
 }
 
 /** A finding per bucket, and the KMS keys the permission policy must name. */
@@ -104,7 +103,7 @@ export function assessBuckets(facts: ReadonlyMap<string, BucketFacts>, cluster: 
         const owners = expectedBucketOwners(config, cluster, bucket);
         throw new ValidationError(
           'BUCKET_OWNER_NOT_ALLOWED',
-          `S3 bucket ${bucket} is not owned by ${owners.join(' or ')} (or the broker may not read it); a bucket in another account needs an entry in bucketOwners`,
+          `S3 bucket ${bucket} is not owned by ${owners.join(' or ')} (or the broker may not read it); a bucket in another account needs an entry in bucketAccounts`,
           { details: { bucket, expectedOwners: owners, code: fact.code } },
         );
       }

@@ -1,4 +1,5 @@
-import { isApprover, type ApprovalRule } from './approvalRules';
+import { assertMayDecide, isApprover, type ApprovalRule } from './approvalRules';
+import { approveExtension, hasPendingExtension, rejectExtension } from './extensions';
 import { ConflictError, ForbiddenError, ValidationError } from './errors';
 import { isSamePerson, SYSTEM_IDENTITY, type CallerIdentity } from './identity';
 import {
@@ -18,17 +19,6 @@ function assertPending(record: AccessRequestRecord): void {
     throw new ConflictError('ILLEGAL_TRANSITION', `access request ${record.id} is ${record.status}, no longer pending`, {
       details: { current: record.status },
     });
-  }
-}
-
-function assertApprover(rule: ApprovalRule, record: AccessRequestRecord, caller: CallerIdentity): void {
-  if (!isApprover(rule, caller)) {
-    throw new ForbiddenError('NOT_AN_APPROVER', `only members of ${rule.approverGroups.join(', ')} may decide on this request`, {
-      details: { rule: rule.id, approverGroups: rule.approverGroups },
-    });
-  }
-  if (isSamePerson(record.requester, caller)) {
-    throw new ForbiddenError('SELF_APPROVAL', 'requesters may not decide on their own requests');
   }
 }
 
@@ -73,7 +63,10 @@ export function activatePlanOnly(record: AccessRequestRecord, now: Date): Access
   };
 }
 
-/** Records an approval; the last one needed approves the request. */
+/**
+ * Records an approval; the last one needed approves the request. On an active grant with a pending
+ * extension the approval counts toward the extension instead.
+ */
 export function approve(
   record: AccessRequestRecord,
   rule: ApprovalRule,
@@ -81,14 +74,25 @@ export function approve(
   now: Date,
   comment?: string,
 ): AccessRequestRecord {
+  if (hasPendingExtension(record)) return approveExtension(record, rule, caller, now, comment);
   assertPending(record);
-  assertApprover(rule, record, caller);
+  assertMayDecide(rule, caller, [record.requester]);
   if (record.approvals.some((approval) => isSamePerson(approval, caller))) {
     throw new ConflictError('ALREADY_APPROVED', 'you have already approved this request; another approver must add theirs', {
       details: { approvals: record.approvals.length, required: rule.requiredApprovals },
     });
   }
-  const approvals = [...record.approvals, { subject: caller.subject, email: caller.email, at: now.toISOString(), comment }];
+  const approvals = [
+    ...record.approvals,
+    {
+      subject: caller.subject,
+      email: caller.email,
+      ...(caller.person ? { person: caller.person } : {}),
+      source: caller.source,
+      at: now.toISOString(),
+      comment,
+    },
+  ];
   const withApproval = { ...record, approvals };
   if (approvals.length < rule.requiredApprovals) {
     return recordDecision(withApproval, {
@@ -118,7 +122,10 @@ export function autoApprove(record: AccessRequestRecord, rule: ApprovalRule, con
   });
 }
 
-/** Rejects a pending request; a comment saying why is required. */
+/**
+ * Rejects a pending request; a comment saying why is required. On an active grant with a pending
+ * extension it rejects the extension, and the grant stays as it was.
+ */
 export function reject(
   record: AccessRequestRecord,
   rule: ApprovalRule,
@@ -126,8 +133,9 @@ export function reject(
   now: Date,
   comment: string,
 ): AccessRequestRecord {
+  if (hasPendingExtension(record)) return rejectExtension(record, rule, caller, now, comment);
   assertPending(record);
-  assertApprover(rule, record, caller);
+  assertMayDecide(rule, caller, [record.requester]);
   if (!comment.trim()) throw new ValidationError('COMMENT_REQUIRED', 'a rejection needs a comment saying why');
   return transition(record, RequestStatus.Rejected, { type: AuditEventType.Rejected, actor: caller, at: now, comment });
 }

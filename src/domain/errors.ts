@@ -92,11 +92,11 @@ export class DependencyUnavailableError extends BrokerError {
   }
 }
 
-/** The caller did not prove who they are. */
+/** The caller did not prove who they are; `code` says how the proof fell short (default UNAUTHENTICATED). */
 export class UnauthenticatedError extends BrokerError {
   override name = 'UnauthenticatedError';
-  constructor(message: string, options?: BrokerErrorOptions) {
-    super(ErrorKind.Unauthenticated, 'UNAUTHENTICATED', message, options);
+  constructor(message: string, options: BrokerErrorOptions & { code?: string } = {}) {
+    super(ErrorKind.Unauthenticated, options.code ?? 'UNAUTHENTICATED', message, options);
   }
 }
 

@@ -7,6 +7,7 @@ import { assessBuckets, BucketPreflightSchema, withBucketPolicies } from './buck
 import { checkIamLimits, IamLimits } from './checkIamLimits';
 import { ValidationError } from './errors';
 import { makePermissionPolicy } from './makePermissionPolicy';
+import { bucketAccountOf } from './brokerConfig';
 import { makeRoleName } from './makeRoleName';
 import { makeServiceAccountManifest } from './makeServiceAccountManifest';
 import { makeTags, TagSchema } from './makeTags';
@@ -86,7 +87,12 @@ export interface GrantPlanInput {
   bucketFacts?: ReadonlyMap<string, BucketFacts>;
 }
 
-function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig, config: BrokerConfig): void {
+/**
+ * Whether config allows what the request asks for: the mechanism, patterns, delivery, adoption and
+ * each managed policy (allow-list, account, partition). Checked at plan and submit, and again at
+ * approval and provisioning, so a grant config no longer allows is never created.
+ */
+export function assertRequestFitsConfig(request: AccessRequest, cluster: ClusterConfig, config: BrokerConfig): void {
   if (request.mechanism !== Mechanism.Irsa) {
     throw new ValidationError('MECHANISM_NOT_SUPPORTED', `mechanism "${request.mechanism}" is reserved and not supported yet; use "irsa"`);
   }
@@ -158,7 +164,12 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
     serviceAccountPattern: request.serviceAccountPattern,
   });
   const assessment = input.bucketFacts && assessBuckets(input.bucketFacts, cluster, config);
-  const permissionPolicyDocument = makePermissionPolicy(request.grants, partition, assessment?.keys);
+  const permissionPolicyDocument = makePermissionPolicy(
+    request.grants,
+    partition,
+    (bucket) => bucketAccountOf(config, cluster, bucket),
+    assessment?.keys,
+  );
   // The role belongs to the workload, whose grants come and go: it carries no grant's id. Each
   // grant's policy does, so that removing one grant can prove which policy is its own.
   const workloadTags = {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { iamPrincipalKey } from './person';
 
 /** How the caller proved who they are. */
 export const IdentitySource = { Jwt: 'jwt', Iam: 'iam', Slack: 'slack', System: 'system' } as const;
@@ -11,6 +12,8 @@ export const CallerIdentitySchema = z
     email: z.string().optional(),
     groups: z.array(z.string()),
     source: z.enum([IdentitySource.Jwt, IdentitySource.Iam, IdentitySource.Slack, IdentitySource.System]),
+    /** The person config joins this identity to (people map or email); absent when it joins none. */
+    person: z.string().optional(),
   })
   .meta({ id: 'CallerIdentity' });
 export type CallerIdentity = z.infer<typeof CallerIdentitySchema>;
@@ -18,8 +21,20 @@ export type CallerIdentity = z.infer<typeof CallerIdentitySchema>;
 /** The broker itself, for decisions rules make (auto-approval, expiry). */
 export const SYSTEM_IDENTITY: CallerIdentity = { subject: 'irsa-broker', groups: [], source: IdentitySource.System };
 
-/** Two identities are the same person when subject or email match (email case-insensitively). */
-export function isSamePerson(a: Pick<CallerIdentity, 'subject' | 'email'>, b: Pick<CallerIdentity, 'subject' | 'email'>): boolean {
+/** What sameness is decided on; approvals and audit actors keep this much of an identity. */
+export type PersonClues = Pick<CallerIdentity, 'subject' | 'email' | 'person'> & { source?: IdentitySource };
+
+const principalOf = (identity: PersonClues) => (identity.source === IdentitySource.Iam ? iamPrincipalKey(identity.subject) : undefined);
+
+/**
+ * Whether two identities may be one person: the same joined person, subject, email
+ * (case-insensitively) or IAM principal (all sessions of one role are one). Any match counts, so
+ * a doubt is resolved against self-approval and double counting.
+ */
+export function isSamePerson(a: PersonClues, b: PersonClues): boolean {
+  if (a.person && b.person && a.person === b.person) return true;
   if (a.subject === b.subject) return true;
+  const principal = principalOf(a);
+  if (principal && principal === principalOf(b)) return true;
   return Boolean(a.email && b.email && a.email.toLowerCase() === b.email.toLowerCase());
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RequestStatus, RequestStatusSchema, type AccessRequestRecord } from './requestLifecycle';
+import { AuditEventType, RequestStatus, RequestStatusSchema, type AccessRequestRecord } from './requestLifecycle';
 import { SlackAction } from './slackMessages';
 
 /**
@@ -19,6 +19,15 @@ export type ProvisionJob = z.infer<typeof ProvisionJobSchema>;
 /** Slack user, channel and message ids: Slack's own ids are short upper-case words and dotted timestamps. */
 const SlackIdSchema = z.string().min(1).max(64);
 
+/** Changes that leave the status as it was but still tell someone: approvers, or the requester. */
+export const NOTIFIED_EVENTS = [
+  AuditEventType.ExtensionRequested,
+  AuditEventType.Extended,
+  AuditEventType.ExtensionRejected,
+  AuditEventType.ExpiryWarning,
+] as const;
+export type NotifiedEvent = (typeof NOTIFIED_EVENTS)[number];
+
 /** What the requester and approvers are told about one stored change of a request. */
 export const NotifyJobSchema = z
   .object({
@@ -30,13 +39,31 @@ export const NotifyJobSchema = z
     statusChanged: z.boolean(),
     /** The change's comment or reason, as the requester should read it. */
     note: z.string().max(2000).optional(),
+    /** The change, when it is one of those told although the status stays (an extension, a warning). */
+    event: z.enum(NOTIFIED_EVENTS).optional(),
+    /** The grant's expiry as the change left it. */
+    expiresAt: z.string().max(64).optional(),
+    /** The hours a pending extension asks for. */
+    extensionHours: z.number().int().optional(),
   })
   .strict();
 export type NotifyJob = z.infer<typeof NotifyJobSchema>;
 
+/** An interaction's response_url; where the broker may POST is checked again when it does. */
+const ResponseUrlSchema = z.string().max(2048);
+
 /** Work Slack handed over and must not wait for (Slack waits three seconds at most). */
 export const SlackJobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('command'), text: z.string().max(8000), userId: SlackIdSchema, channelId: SlackIdSchema }).strict(),
+  z
+    .object({
+      kind: z.literal('command'),
+      text: z.string().max(8000),
+      userId: SlackIdSchema,
+      channelId: SlackIdSchema,
+      /** Where to answer when the bot may not post in the channel (Slack's response_url). */
+      responseUrl: ResponseUrlSchema.optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('decision'),
@@ -45,6 +72,7 @@ export const SlackJobSchema = z.discriminatedUnion('kind', [
       userId: SlackIdSchema,
       channelId: SlackIdSchema,
       messageTs: SlackIdSchema,
+      responseUrl: ResponseUrlSchema.optional(),
     })
     .strict(),
   NotifyJobSchema,
@@ -78,5 +106,10 @@ export function notifyJobOf(record: AccessRequestRecord, isNew: boolean): Notify
     statusChanged: isNew ? record.status !== RequestStatus.Pending : last !== undefined && last.from !== last.to,
   };
   if (note) job.note = note.slice(0, 2000);
+  const event = NOTIFIED_EVENTS.find((type) => type === last?.type);
+  if (!event) return job;
+  job.event = event;
+  if (record.expiresAt) job.expiresAt = record.expiresAt;
+  if (record.extension) job.extensionHours = record.extension.durationHours;
   return job;
 }

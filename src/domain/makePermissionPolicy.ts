@@ -63,11 +63,24 @@ function collectScopes(grants: readonly Grant[]): BucketScope[] {
   return [...scopes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, scope]) => scope);
 }
 
-function listStatement(partition: Partition, scope: BucketScope, sid: string): PolicyStatement {
-  const statement: PolicyStatement = { Sid: sid, Effect: 'Allow', Action: 's3:ListBucket', Resource: arns.bucket(partition, scope.bucket) };
-  // `*` also matches the empty string, so "prefix/*" covers listing "prefix/" itself.
-  if (scope.prefix) statement.Condition = { StringLike: { 's3:prefix': `${scope.prefix}*` } };
-  return statement;
+/** The account that must own a bucket for the grant to apply (the cluster's, or one config names). */
+export type BucketOwner = (bucket: string) => string;
+
+/**
+ * Bucket names are global and can change hands: a deleted bucket's name may be taken by anyone.
+ * `s3:ResourceAccount` makes a statement apply only while the expected account owns the bucket.
+ */
+const ownedBy = (account: string) => ({ StringEquals: { 's3:ResourceAccount': account } });
+
+function listStatement(partition: Partition, scope: BucketScope, sid: string, account: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: arns.bucket(partition, scope.bucket),
+    // `*` also matches the empty string, so "prefix/*" covers listing "prefix/" itself.
+    Condition: { ...ownedBy(account), ...(scope.prefix ? { StringLike: { 's3:prefix': `${scope.prefix}*` } } : {}) },
+  };
 }
 
 /** S3's service endpoint as `kms:ViaService` names it; China's regions have their own domain. */
@@ -101,27 +114,31 @@ export function kmsStatement(
 
 /**
  * The least-privilege permission policy for a request's S3 grants: exact actions per level on
- * exactly the bucket and prefix ARNs, with deterministic Sids and order. Returns `null` when the
- * request holds no S3 grant (managed policies are attached, not inlined). `keys`: the KMS key of each
- * SSE-KMS bucket, whose scopes then also get the KMS actions their level needs.
+ * exactly the bucket and prefix ARNs, each only while the expected account owns the bucket, with
+ * deterministic Sids and order. Returns `null` when the request holds no S3 grant (managed
+ * policies are attached, not inlined). `keys`: the KMS key of each SSE-KMS bucket, whose scopes
+ * then also get the KMS actions their level needs.
  */
 export function makePermissionPolicy(
   grants: readonly Grant[],
   partition: Partition,
+  bucketOwner: BucketOwner,
   keys: ReadonlyMap<string, BucketKey> = new Map(),
 ): PolicyDocument | null {
   const statements: PolicyStatement[] = [];
   collectScopes(grants).forEach((scope, index) => {
     const number = index + 1;
+    const account = bucketOwner(scope.bucket);
     if (scope.objectActions.size > 0) {
       statements.push({
         Sid: `S3Objects${number}`,
         Effect: 'Allow',
         Action: [...scope.objectActions].sort(),
         Resource: arns.objects(partition, scope.bucket, scope.prefix),
+        Condition: ownedBy(account),
       });
     }
-    if (scope.lists) statements.push(listStatement(partition, scope, `S3List${number}`));
+    if (scope.lists) statements.push(listStatement(partition, scope, `S3List${number}`, account));
     const key = keys.get(scope.bucket);
     if (key && scope.kmsActions.size > 0) statements.push(kmsStatement(partition, scope, key, `S3Kms${number}`));
   });

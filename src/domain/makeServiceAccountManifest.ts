@@ -4,8 +4,21 @@ import type { ManifestOptions } from './accessRequest';
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const STS_REGIONAL_ENDPOINTS_ANNOTATION = 'eks.amazonaws.com/sts-regional-endpoints';
 export const TOKEN_EXPIRATION_ANNOTATION = 'eks.amazonaws.com/token-expiration';
+/**
+ * The id of the grant whose apply put the binding there. Ownership is proved by this value matching
+ * what the broker recorded for the workload — a label anyone can copy proves nothing.
+ */
 export const REQUEST_ID_ANNOTATION = 'irsa-broker.io/request-id';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+/**
+ * A label key of the broker's own, for selecting what it manages. Not Helm's
+ * `app.kubernetes.io/managed-by`: Helm owns that key, and a chart's ServiceAccount must not claim the broker.
+ */
+export const MANAGED_BY_LABEL = 'irsa-broker.io/managed-by';
+/**
+ * On an adopted ServiceAccount: the labels and annotations the broker overwrote, as they were (JSON).
+ * Written in the same apply that overwrites them, so release can restore them exactly, whatever failed in between.
+ */
+export const ADOPTED_FROM_ANNOTATION = 'irsa-broker.io/adopted-from';
 export const MANAGED_BY_LABEL_VALUE = 'irsa-broker';
 
 export interface ServiceAccountFields {

@@ -47,10 +47,17 @@ export const BucketNameSchema = z
  * An object-key prefix: path segments of S3-safe characters, no leading "/", no empty, "." or ".."
  * segments. Normalized to end with "/" so that `reports` never also grants `reports-secret/`.
  */
+/**
+ * The longest key prefix a grant may name: sized so that eight read-write grants on 63-character
+ * buckets, with their owner conditions, still fit IAM's 6,144-character managed-policy quota in the
+ * longest partition (aws-cn).
+ */
+export const MAX_KEY_PREFIX_LENGTH = 112;
+
 export const KeyPrefixSchema = z
   .string()
   .min(1)
-  .max(128)
+  .max(MAX_KEY_PREFIX_LENGTH)
   .regex(S3_KEY_PREFIX, 'must be path segments of letters, digits and !_.\'()=- separated by "/"')
   .refine((prefix) => prefix.split('/').every((segment) => segment !== '.' && segment !== '..'), 'must not contain "." or ".." segments')
   .transform((prefix) => (prefix.endsWith('/') ? prefix : `${prefix}/`));

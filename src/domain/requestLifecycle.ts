@@ -58,6 +58,17 @@ export const AuditEventType = {
   DriftRepaired: 'drift-repaired',
   /** The grant was proved (or not) the way the pod uses it. */
   Verified: 'verified',
+  /** An active grant's requester or owner asked for more time. */
+  ExtensionRequested: 'extension-requested',
+  /** An approval of a pending extension that does not yet complete the count. */
+  ExtensionApproval: 'extension-approval',
+  /** The grant's expiry moved: the extension was auto-approved or fully approved. */
+  Extended: 'extended',
+  ExtensionRejected: 'extension-rejected',
+  /** The requester was told the grant expires soon. */
+  ExpiryWarning: 'expiry-warning',
+  /** Drift recorded earlier is gone (repaired, or undone by whoever caused it). */
+  DriftCleared: 'drift-cleared',
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 
@@ -66,7 +77,7 @@ export const AuditEventSchema = z
     seq: z.number().int().min(1),
     at: z.string(),
     type: z.enum(Object.values(AuditEventType) as [AuditEventType, ...AuditEventType[]]),
-    actor: CallerIdentitySchema.pick({ subject: true, email: true, source: true }),
+    actor: CallerIdentitySchema.pick({ subject: true, email: true, source: true, person: true }),
     from: RequestStatusSchema.nullable(),
     to: RequestStatusSchema,
     reason: z.string().optional(),
@@ -78,16 +89,35 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export const ApprovalSchema = z.object({
   subject: z.string(),
   email: z.string().optional(),
+  /** Who approved, as joined by config: distinct approvals are distinct people. */
+  person: z.string().optional(),
+  source: CallerIdentitySchema.shape.source.optional(),
   at: z.string(),
   comment: z.string().optional(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 
+/** More time asked for an active grant; it lives on the request until approvers decide. */
+export const ExtensionSchema = z.object({
+  durationHours: z.number().int(),
+  justification: z.string(),
+  requestedBy: CallerIdentitySchema.pick({ subject: true, email: true, source: true }),
+  requestedAt: z.string(),
+  approvals: z.array(ApprovalSchema),
+});
+export type Extension = z.infer<typeof ExtensionSchema>;
+
 /** How a grant reached the cluster: plan-only until provisioning is enabled. */
 export const GrantMode = { PlanOnly: 'plan-only', Provisioned: 'provisioned' } as const;
 export type GrantMode = (typeof GrantMode)[keyof typeof GrantMode];
 
-/** An access request with its whole history; `version` guards every write. */
+/**
+ * An access request; `version` guards every write. The audit trail lives in event items of its own
+ * (see auditTrail.ts): `events` holds only the events of the latest write (committed, perhaps not yet
+ * copied to their items) plus, in memory, those a change is about to add; `eventCount` is the number
+ * of committed events. Records stored before event items existed hold their whole trail in `events`
+ * and no `eventCount`.
+ */
 export const AccessRequestRecordSchema = z
   .object({
     id: z.string(),
@@ -123,9 +153,17 @@ export const AccessRequestRecordSchema = z
         lastError: z.object({ code: z.string(), message: z.string() }).optional(),
       })
       .optional(),
+    /** A pending extension; absent once it was granted or rejected (the audit trail keeps it). */
+    extension: ExtensionSchema.optional(),
+    /** The expiry the requester was last warned about, so each expiry is warned about once. */
+    expiryWarning: z.object({ at: z.string(), expiresAt: z.string() }).optional(),
     plan: GrantPlanSchema,
     /** The last verification of the grant, when one ran. */
     verification: VerificationSchema.optional(),
+    /** What reconciliation last recorded as drift (absent: none), so that only a change of drift is audited. */
+    driftFingerprint: z.string().optional(),
+    /** How many audit events are committed; seqs run 1..eventCount without gaps. */
+    eventCount: z.number().int().min(0).optional(),
     events: z.array(AuditEventSchema),
   })
   .meta({ id: 'AccessRequestRecord' });
@@ -144,12 +182,25 @@ export function canTransition(from: RequestStatus, to: RequestStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
+/**
+ * Seq of the newest event the record knows, committed or only added in memory. The next event comes
+ * after it, so a record whose older events moved to their own items numbers on without gaps or repeats.
+ */
+export function lastSeq(record: Pick<AccessRequestRecord, 'eventCount' | 'events'>): number {
+  return Math.max(record.eventCount ?? 0, record.events.at(-1)?.seq ?? 0);
+}
+
 function auditEvent(seq: number, change: Change, from: RequestStatus | null, to: RequestStatus): AuditEvent {
   const event: AuditEvent = {
     seq,
     at: change.at.toISOString(),
     type: change.type,
-    actor: { subject: change.actor.subject, email: change.actor.email, source: change.actor.source },
+    actor: {
+      subject: change.actor.subject,
+      email: change.actor.email,
+      source: change.actor.source,
+      ...(change.actor.person ? { person: change.actor.person } : {}),
+    },
     from,
     to,
   };
@@ -163,7 +214,7 @@ export function recordDecision(record: AccessRequestRecord, change: Change): Acc
   return {
     ...record,
     updatedAt: change.at.toISOString(),
-    events: [...record.events, auditEvent(record.events.length + 1, change, record.status, record.status)],
+    events: [...record.events, auditEvent(lastSeq(record) + 1, change, record.status, record.status)],
   };
 }
 
@@ -178,7 +229,7 @@ export function transition(record: AccessRequestRecord, to: RequestStatus, chang
     ...record,
     status: to,
     updatedAt: change.at.toISOString(),
-    events: [...record.events, auditEvent(record.events.length + 1, change, record.status, to)],
+    events: [...record.events, auditEvent(lastSeq(record) + 1, change, record.status, to)],
   };
 }
 

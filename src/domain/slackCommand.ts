@@ -6,12 +6,14 @@ export type SlackCommand =
   | { kind: 'list' }
   | { kind: 'status'; id: string }
   | { kind: 'open-request-form' }
-  | { kind: 'request'; body: Record<string, unknown> };
+  | { kind: 'request'; body: Record<string, unknown> }
+  | { kind: 'extend'; id: string; body: Record<string, unknown> };
 
 export const SLACK_USAGE = [
   '`/irsa request` opens a form; or, in one line:',
   '`/irsa request <cluster>/<namespace>/<serviceAccount> <grant>… [for <N>h|<N>d] [-- justification]`',
   '  grants: `s3:<bucket>[/<prefix>]:<read|write|read-write|list>` or `policy:<managed policy ARN>`',
+  '`/irsa extend <request id> <N>h|<N>d -- justification` asks for more time on an active grant, counted from when it is granted',
   '`/irsa status <request id>` · `/irsa list` · `/irsa help`',
 ].join('\n');
 
@@ -31,13 +33,25 @@ function parseDuration(token: string): number {
   return Number(match[1]) * (match[2] === 'd' ? 24 : 1);
 }
 
-/** The one-line request form; the result is an access-request body for the usual schema. */
-function parseCompactRequest(text: string): Record<string, unknown> {
-  // Only the first " -- " separates: a justification may contain more.
+/** The words before the first " -- " and the justification after it (which may contain more). */
+function splitJustification(text: string): { tokens: string[]; justification?: string } {
   const separator = text.match(/\s--\s/);
   const head = separator?.index === undefined ? text : text.slice(0, separator.index);
   const justification = separator?.index === undefined ? undefined : text.slice(separator.index + separator[0].length);
-  const tokens = (head ?? '').trim().split(/\s+/).filter(Boolean);
+  return { tokens: head.trim().split(/\s+/).filter(Boolean), ...(justification?.trim() ? { justification: justification.trim() } : {}) };
+}
+
+/** `extend <id> <duration> -- <justification>`; the result is an extension body for the usual schema. */
+function parseExtension(text: string): { id: string; body: Record<string, unknown> } {
+  const { tokens, justification } = splitJustification(text);
+  if (tokens.length !== 2 || !justification) throw usageError('`/irsa extend` takes a request id, a duration and `-- justification`');
+  const [id, duration] = tokens as [string, string];
+  return { id, body: { durationHours: parseDuration(duration), justification } };
+}
+
+/** The one-line request form; the result is an access-request body for the usual schema. */
+function parseCompactRequest(text: string): Record<string, unknown> {
+  const { tokens, justification } = splitJustification(text);
   const [target, ...rest] = tokens;
   const parts = target?.split('/') ?? [];
   if (parts.length !== 3) throw usageError('name the workload as <cluster>/<namespace>/<serviceAccount>');
@@ -60,7 +74,7 @@ function parseCompactRequest(text: string): Record<string, unknown> {
     grants,
     // A zero duration is passed on, so the schema refuses it instead of granting the rule's maximum.
     ...(durationHours !== undefined ? { durationHours } : {}),
-    ...(justification?.trim() ? { justification: justification.trim() } : {}),
+    ...(justification ? { justification } : {}),
   };
 }
 
@@ -80,6 +94,8 @@ export function parseSlackCommand(text: string): SlackCommand {
       return { kind: 'status', id: rest[0]! };
     case 'request':
       return remainder ? { kind: 'request', body: parseCompactRequest(remainder) } : { kind: 'open-request-form' };
+    case 'extend':
+      return { kind: 'extend', ...parseExtension(remainder) };
     default:
       throw usageError(`unknown command "${verb}"`);
   }

@@ -43,8 +43,12 @@ export type WorkloadGrant = z.infer<typeof WorkloadGrantSchema>;
 /** How the ServiceAccount carries the role: set once the broker applied it, and whether it made it or took it over. */
 export const WorkloadBindingSchema = z.object({
   ownership: z.enum(['created', 'adopted']),
-  /** The grant whose apply put the annotation there. */
+  /** The grant whose apply put the annotation there: the id the ServiceAccount must carry to be the broker's. */
   appliedBy: z.string(),
+  /** For an adopted account: the labels and annotations the broker overwrote, as they were (null: absent). */
+  before: z
+    .object({ labels: z.record(z.string(), z.string().nullable()), annotations: z.record(z.string(), z.string().nullable()) })
+    .optional(),
 });
 export type WorkloadBinding = z.infer<typeof WorkloadBindingSchema>;
 

@@ -1,12 +1,11 @@
 import * as z from 'zod';
 import { makeIdempotentSubmit } from '../adapters/aws/idempotentSubmit';
-import { toAccessRequestView } from '../api/accessRequestView';
 import { headerValue } from '../api/headers';
 import { jsonResponse } from '../api/responses';
 import { parseInput } from '../domain/parseInput';
 import { submitAccessRequest } from '../usecases/submitAccessRequest';
 import { dynamoClient, tableName } from './wiring/accessRequestDeps';
-import { accessRequestRoute } from './wiring/accessRequestRoute';
+import { accessRequestRoute, viewFor } from './wiring/accessRequestRoute';
 
 const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
 
@@ -24,7 +23,7 @@ export const handler = accessRequestRoute(
       const input = { caller: event.caller, body: event.body, key: parseInput(IdempotencyKeySchema, key, 'Idempotency-Key header') };
       record = await submitOnce(input, context);
     }
-    const response = jsonResponse(201, toAccessRequestView(record));
+    const response = jsonResponse(201, viewFor(record, event));
     return { ...response, headers: { ...response.headers, location: `/access-requests/${record.id}` } };
   },
   { body: 'required' },

@@ -1,3 +1,4 @@
+import { asCommitted } from '../domain/auditTrail';
 import { findApprovalRule, type ApprovalRule } from '../domain/approvalRules';
 import { expirePending, isPendingTimedOut } from '../domain/decisions';
 import { ConflictError, NotFoundError } from '../domain/errors';
@@ -40,6 +41,6 @@ export async function changeAccessRequest(id: string, change: RecordChange, deps
         details: { current: 'expired' },
       });
     }
-    return { ...changed, version: current.version + 1 };
+    return asCommitted({ ...changed, version: current.version + 1 });
   }
 }

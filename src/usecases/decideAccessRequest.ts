@@ -1,4 +1,7 @@
+import { findCluster } from '../domain/brokerConfig';
 import { activatePlanOnly, approve, reject } from '../domain/decisions';
+import { ConflictError } from '../domain/errors';
+import { assertRequestFitsConfig } from '../domain/grantPlan';
 import type { CallerIdentity } from '../domain/identity';
 import { RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
 import type { AccessRequestDeps } from './accessRequestDeps';
@@ -27,7 +30,13 @@ export async function approveAccessRequest(
 ): Promise<AccessRequestRecord> {
   const record = await changeAccessRequest(
     id,
-    (current, rule, now) => afterApproval(approve(current, rule, caller, now, comment), now, deps),
+    (current, rule, now) => {
+      // Config may have changed since submit: an approval never lets through what it no longer allows.
+      const cluster = findCluster(deps.config, current.request.cluster);
+      if (!cluster) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${current.request.cluster} is no longer configured`);
+      assertRequestFitsConfig(current.request, cluster, deps.config);
+      return afterApproval(approve(current, rule, caller, now, comment), now, deps);
+    },
     deps,
   );
   await startProvisioningIfApproved(record, deps);

@@ -1,3 +1,4 @@
+import { asCommitted } from '../domain/auditTrail';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { AuditEventType, recordDecision, type AccessRequestRecord } from '../domain/requestLifecycle';
 import type { AccessRequestStore, Clock } from '../ports';
@@ -27,12 +28,16 @@ export class GrantJournal {
     return this.deps.clock.now();
   }
 
-  /** Writes a changed record if nobody else changed it first. */
+  /**
+   * Writes a changed record if nobody else changed it first. The journal then holds the record as the
+   * store would return it, so a provisioning run of many writes does not carry (and rewrite) every
+   * event it made so far.
+   */
   async apply(change: (record: AccessRequestRecord) => AccessRequestRecord): Promise<AccessRequestRecord> {
     const next = { ...change(this.record), version: this.record.version + 1 };
     await this.deps.store.replace(next, this.record.version);
-    this.record = next;
-    return next;
+    this.record = asCommitted(next);
+    return this.record;
   }
 
   /** Records one change made outside the store (AWS, Kubernetes), with optional progress. */

@@ -1,9 +1,11 @@
 import * as z from 'zod';
 import { ClusterNameSchema, NamespaceNameSchema } from '../domain/names';
 import { parseInput } from '../domain/parseInput';
-import { RequestStatusSchema, type AccessRequestRecord } from '../domain/requestLifecycle';
+import type { CallerIdentity } from '../domain/identity';
+import { RequestStatusSchema } from '../domain/requestLifecycle';
 import type { Page } from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
+import { readerOf, type ReadableRequest } from './getAccessRequest';
 
 /** The list's query string. */
 export const ListAccessRequestsQuerySchema = z
@@ -18,8 +20,20 @@ export const ListAccessRequestsQuerySchema = z
   .strict()
   .meta({ id: 'ListAccessRequestsQuery' });
 
-/** Access requests matching the filters, newest first, a page at a time. */
-export function listAccessRequests(query: unknown, deps: Pick<AccessRequestDeps, 'store'>): Promise<Page<AccessRequestRecord>> {
+/**
+ * Access requests matching the filters that the caller may read, newest first, a page at a time.
+ * What the caller may not read is left out of the page, so a page may hold fewer than `limit`.
+ */
+export async function listAccessRequests(
+  query: unknown,
+  caller: CallerIdentity,
+  deps: Pick<AccessRequestDeps, 'store' | 'config'>,
+): Promise<Page<ReadableRequest>> {
   const { limit, cursor, ...filter } = parseInput(ListAccessRequestsQuerySchema, query ?? {}, 'query');
-  return deps.store.list(filter, { limit, cursor });
+  const page = await deps.store.list(filter, { limit, cursor });
+  const items = page.items.flatMap((record) => {
+    const { mayRead, reader } = readerOf(record, caller, deps);
+    return mayRead ? [{ record, reader }] : [];
+  });
+  return { ...page, items };
 }

@@ -1,9 +1,8 @@
 import { backOff } from 'exponential-backoff';
 import { Delivery } from '../domain/accessRequest';
 import { issuerHostPath } from '../domain/arns';
-import { findCluster } from '../domain/brokerConfig';
 import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
-import type { GrantPlan } from '../domain/grantPlan';
+import { assertRequestFitsConfig, type GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, assertOwnedByWorkload, sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
@@ -22,6 +21,7 @@ import type { ClusterConnection, LivePolicy } from '../ports';
 import { recheckUncheckedBuckets } from './bucketFacts';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
+import { clusterConnectionOf, inClusterAccount } from './accountScope';
 import { verifyAfterProvisioning } from './verifyGrant';
 import { WorkloadLease } from './workloadLease';
 import { grantsHoldingObjects } from './workloadState';
@@ -204,17 +204,8 @@ async function ensureAttachments(
 }
 
 /** How to reach the request's cluster, from config and DescribeCluster. */
-export async function clusterConnection(plan: GrantPlan, deps: ProvisioningDeps): Promise<ClusterConnection> {
-  const cluster = findCluster(deps.config, plan.cluster.name);
-  if (!cluster) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${plan.cluster.name} is no longer configured`);
-  const info = await deps.clusters.describeCluster(cluster);
-  return {
-    name: cluster.name,
-    region: cluster.region,
-    partition: cluster.partition,
-    endpoint: info.endpoint,
-    certificateAuthorityData: info.certificateAuthorityData,
-  };
+export async function clusterConnection(plan: GrantPlan, grantId: string, deps: ProvisioningDeps): Promise<ClusterConnection> {
+  return clusterConnectionOf(await inClusterAccount(deps, plan.cluster.name, grantId));
 }
 
 /**
@@ -227,20 +218,25 @@ async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease,
   if (request.delivery !== Delivery.Apply) return;
   if (lease.current.binding && lease.current.binding.appliedBy !== journal.current.id) return;
   const applier = await deps.serviceAccounts();
-  const outcome = await applier.apply(await clusterConnection(plan, deps), plan.serviceAccount.manifest, {
+  const applied = await applier.apply(await clusterConnection(plan, journal.current.id, deps), plan.serviceAccount.manifest, {
     adopt: request.adoptExistingServiceAccount && deps.config.delivery.allowAdoption,
     createNamespace: deps.config.delivery.createNamespaces,
+    ownerIds: [journal.current.id],
   });
-  const ownership = journal.progress.serviceAccount ?? (outcome === 'adopted' ? 'adopted' : 'created');
-  if (outcome === 'unchanged' && journal.progress.serviceAccount) return;
+  const ownership = journal.progress.serviceAccount ?? (applied.outcome === 'adopted' ? 'adopted' : 'created');
+  if (applied.outcome === 'unchanged' && journal.progress.serviceAccount && lease.current.binding) return;
   await journal.change(
-    `ServiceAccount ${request.namespace}/${request.serviceAccount} ${outcome}`,
+    `ServiceAccount ${request.namespace}/${request.serviceAccount} ${applied.outcome}`,
     { serviceAccount: ownership },
     AuditEventType.KubernetesChange,
   );
   await lease.save((workload) => ({
     ...workload,
-    binding: { ownership: ownership === 'adopted' ? 'adopted' : 'created', appliedBy: journal.current.id },
+    binding: {
+      ownership: ownership === 'adopted' ? 'adopted' : 'created',
+      appliedBy: journal.current.id,
+      ...(applied.outcome === 'adopted' ? { before: applied.before } : workload.binding?.before ? { before: workload.binding.before } : {}),
+    },
   }));
 }
 
@@ -294,12 +290,17 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
   const { plan } = journal.current;
   let lease: WorkloadLease | undefined;
   try {
+    // Every IAM and EKS call below goes to the cluster's own account; a provisioner role that cannot
+    // be assumed fails the grant here, before any write (the session is named after this grant).
+    const scope = await inClusterAccount(deps, plan.cluster.name, id);
+    const { cluster } = scope;
+    const inAccount = scope.deps;
+    // Config may have changed since approval (a policy taken off the allow-list): nothing is created that it no longer allows.
+    assertRequestFitsConfig(journal.current.request, cluster, deps.config);
     lease = await leaseWorkloadFor(journal.current, deps);
     assertSameTrust(lease.current.subject, plan, lease.current.key);
     await lease.save((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Provisioning)));
-    const cluster = findCluster(deps.config, plan.cluster.name);
-    if (!cluster) throw new ConflictError('CLUSTER_NOT_CONFIGURED', `cluster ${plan.cluster.name} is no longer configured`);
-    const info = await deps.clusters.describeCluster(cluster);
+    const info = await inAccount.clusters.describeCluster(cluster);
     if (issuerHostPath(info.issuerUrl) !== issuerHostPath(plan.cluster.oidcIssuer)) {
       throw new ConflictError(
         'CLUSTER_ISSUER_CHANGED',
@@ -307,15 +308,15 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
       );
     }
     await recheckUncheckedBuckets(plan, journal.current.request, cluster, deps);
-    await ensureOidcProvider(plan, journal, deps);
-    await ensurePolicy(plan, journal, deps);
+    await ensureOidcProvider(plan, journal, inAccount);
+    await ensurePolicy(plan, journal, inAccount);
     const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);
-    const roleIsNew = await ensureRole(plan, roleExpected, journal, deps);
+    const roleIsNew = await ensureRole(plan, roleExpected, journal, inAccount);
     const heldByOthers = roleExpected
       ? attachmentsOf(otherGrants(lease.current, id).filter((grant) => grant.status === WorkloadGrantStatus.Active))
       : undefined;
-    await ensureAttachments(plan, { roleIsNew, heldByOthers }, journal, deps);
-    await ensureServiceAccount(journal, lease, deps);
+    await ensureAttachments(plan, { roleIsNew, heldByOthers }, journal, inAccount);
+    await ensureServiceAccount(journal, lease, inAccount);
     await lease.release((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Active)));
   } catch (error) {
     // Lost races and a busy workload are for Lambda's retry (or /retry) to take up again.

@@ -1,9 +1,13 @@
-import type { AccessProber, ClusterDirectory, IamGateway, ServiceAccountApplier, ServiceAccountTokens } from '../ports';
+import type { AccessProber, AccountSessions, ClusterDirectory, IamGateway, ServiceAccountApplier, ServiceAccountTokens } from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
 
 /** What provisioning, revocation, expiry and reconciliation need beyond the request store. */
 export interface ProvisioningDeps extends AccessRequestDeps {
+  /** Each cluster's account session: every IAM, EKS and token call for a cluster goes through it. */
+  accounts: AccountSessions;
+  /** The hub account's IAM, until every use case asks `accounts` for the cluster's session. */
   iam: IamGateway;
+  /** The hub account's EKS directory, likewise. */
   clusters: ClusterDirectory;
   /** OIDC provider checks of this cold start by provider ARN; concurrent grants share one check. */
   knownOidcProviders: Map<string, Promise<void>>;

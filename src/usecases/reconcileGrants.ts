@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { SYSTEM_IDENTITY } from '../domain/identity';
 import { sameDocument } from '../domain/ownership';
-import { AuditEventType, GrantMode, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { AuditEventType, GrantMode, recordDecision, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { attachmentsOf, workloadKeyOf } from '../domain/workload';
+import { inClusterAccount } from './accountScope';
 import { GrantJournal } from './grantJournal';
 import { setDefaultPolicyDocument, wantedAttachments } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -43,6 +46,16 @@ export async function findDrift(record: AccessRequestRecord, deps: ProvisioningD
   return drift;
 }
 
+/** Drift that repair leaves alone: a missing role or policy needs a new grant, and a person. */
+const isRepairable = (item: Drift): boolean => item.what !== 'role-missing' && item.what !== 'policy-missing';
+
+/** Names a set of drift, whatever order it was found in; undefined for none. */
+function driftFingerprint(drift: readonly Drift[]): string | undefined {
+  if (drift.length === 0) return undefined;
+  const canonical = drift.map((item) => `${item.what}\t${item.detail}`).sort();
+  return createHash('sha256').update(canonical.join('\n')).digest('hex').slice(0, 32);
+}
+
 /** Puts one drifted grant back to its plan; only objects the broker owns are touched. */
 async function repair(record: AccessRequestRecord, drift: Drift[], journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
   const { plan } = record;
@@ -68,22 +81,42 @@ export interface ReconcileReport {
 
 /**
  * The scheduled reconciler: compares every provisioned active grant with its plan, records drift as
- * audit events, and repairs it where config says so.
+ * audit events, and repairs it where config says so. Drift is recorded when it appears, changes or
+ * clears, not on every pass: the record keeps a fingerprint of the drift it expects to remain after
+ * the pass (all of it, or what repair cannot fix), and an unchanged fingerprint writes nothing.
  */
 export async function reconcileGrants(deps: ProvisioningDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, drifted: [], failures: [] };
+  const repairing = deps.config.provisioning.repairDrift;
   let cursor: string | undefined;
   do {
     const page = await deps.store.list({ status: RequestStatus.Active }, { limit: 100, cursor });
     for (const record of page.items.filter((item) => item.grant?.mode === GrantMode.Provisioned)) {
       report.checked++;
       try {
-        const drift = await findDrift(record, deps);
-        if (drift.length === 0) continue;
+        // Read and repair in the cluster's own account, as the grant's session.
+        const inAccount = (await inClusterAccount(deps, record.plan.cluster.name, record.id)).deps;
+        const drift = await findDrift(record, inAccount);
+        const found = driftFingerprint(drift);
+        if (found === record.driftFingerprint) {
+          if (drift.length > 0) report.drifted.push({ id: record.id, drift, repaired: false });
+          continue;
+        }
         const journal = new GrantJournal(record, deps);
-        await journal.change(drift.map((item) => `${item.what}: ${item.detail}`).join('; '), {}, AuditEventType.DriftDetected);
-        const repairing = deps.config.provisioning.repairDrift;
-        if (repairing) await repair(record, drift, journal, deps);
+        const remaining = driftFingerprint(repairing ? drift.filter((item) => !isRepairable(item)) : drift);
+        const change =
+          drift.length === 0
+            ? { type: AuditEventType.DriftCleared, reason: 'no drift' }
+            : {
+                type: AuditEventType.DriftDetected,
+                reason: drift.map((item) => `${item.what}: ${item.detail}`).join('; '),
+              };
+        await journal.apply((current) => ({
+          ...recordDecision(current, { ...change, actor: SYSTEM_IDENTITY, at: journal.now() }),
+          driftFingerprint: remaining,
+        }));
+        if (drift.length === 0) continue;
+        if (repairing) await repair(record, drift, journal, inAccount);
         report.drifted.push({ id: record.id, drift, repaired: repairing });
       } catch (error) {
         report.failures.push({ id: record.id, message: (error as Error).message });

@@ -1,4 +1,5 @@
 import { ConflictError } from '../domain/errors';
+import { MANAGED_BY_LABEL, ROLE_ARN_ANNOTATION } from '../domain/makeServiceAccountManifest';
 import { SYSTEM_IDENTITY, type CallerIdentity } from '../domain/identity';
 import { isOwnedByRequest, isOwnedByWorkload, requestIdOf } from '../domain/ownership';
 import { AuditEventType, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
@@ -13,10 +14,17 @@ import {
 import { GrantJournal } from './grantJournal';
 import { clusterConnection } from './provisionGrant';
 import type { ProvisioningDeps } from './provisioningDeps';
+import { inClusterAccount } from './accountScope';
 import { WorkloadLease } from './workloadLease';
 
 /** Revoke answers an HTTP call (10 s): wait this long for another change of the same workload, then say "retry". */
 const LEASE_WAIT_MS = 5_000;
+
+/** What the broker set on accounts it adopted before it recorded what they had: it removes exactly that. */
+const LEGACY_ADOPTION_BEFORE = {
+  labels: { 'app.kubernetes.io/managed-by': null, [MANAGED_BY_LABEL]: null },
+  annotations: { [ROLE_ARN_ANNOTATION]: null },
+};
 
 /** Whether provisioning may have created anything for this request. */
 function mayOwnIamObjects(record: AccessRequestRecord): boolean {
@@ -83,12 +91,12 @@ async function removeServiceAccount(journal: GrantJournal, binding: WorkloadBind
   const ownership = binding?.ownership ?? provisioning?.serviceAccount;
   if (!ownership) return;
   const applier = await deps.serviceAccounts();
-  const outcome = await applier.remove(
-    await clusterConnection(plan, deps),
-    request.namespace,
-    request.serviceAccount,
-    ownership !== 'adopted',
-  );
+  const outcome = await applier.remove(await clusterConnection(plan, journal.current.id, deps), request.namespace, request.serviceAccount, {
+    ownerIds: [binding?.appliedBy ?? journal.current.id],
+    ownership: ownership === 'adopted' ? 'adopted' : 'created',
+    // Accounts adopted before the broker recorded what they had carried Helm's label key.
+    before: binding?.before ?? (ownership === 'adopted' ? LEGACY_ADOPTION_BEFORE : undefined),
+  });
   if (outcome === 'absent') return;
   await journal.change(`ServiceAccount ${request.namespace}/${request.serviceAccount} ${outcome}`, {}, AuditEventType.KubernetesChange);
 }
@@ -131,7 +139,8 @@ export async function removeGrant(
   deps: ProvisioningDeps,
 ): Promise<AccessRequestRecord> {
   const journal = new GrantJournal(record, deps);
-  if (mayOwnIamObjects(record)) await removeFromWorkload(journal, deps);
+  // IAM and EKS calls go to the cluster's own account, as the grant's session.
+  if (mayOwnIamObjects(record)) await removeFromWorkload(journal, (await inClusterAccount(deps, record.plan.cluster.name, record.id)).deps);
   const type = outcome === RequestStatus.Revoked ? AuditEventType.Revoked : AuditEventType.Expired;
   return journal.apply((current) =>
     transition(current, outcome, {

@@ -5,6 +5,8 @@ import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
 import type { AccessRequestRecord } from '../domain/requestLifecycle';
 import {
   decidedMessage,
+  escapeMrkdwn,
+  extensionReply,
   planSummary,
   SlackAction,
   statusLine,
@@ -14,19 +16,37 @@ import {
 } from '../domain/slackMessages';
 import { workloadKeyOf, type WorkloadRecord } from '../domain/workload';
 import { approveAccessRequest, rejectAccessRequest } from './decideAccessRequest';
+import { extendAccessRequest } from './extendAccessRequest';
 import { getAccessRequest } from './getAccessRequest';
 import { identifySlackUser } from './slackIdentity';
 import type { SlackDeps } from './slackDeps';
 import { submitAccessRequest } from './submitAccessRequest';
 
+// Error messages may quote what the user typed.
 const failureMessage = (error: unknown): SlackMessage => ({
-  text: error instanceof BrokerError ? `${error.code}: ${error.message}` : 'Something went wrong; the broker logs say what.',
+  text: error instanceof BrokerError ? `${error.code}: ${escapeMrkdwn(error.message)}` : 'Something went wrong; the broker logs say what.',
 });
 
 /** The request's workload, when it has grants. */
 function workloadOf(record: AccessRequestRecord, deps: SlackDeps): Promise<WorkloadRecord | undefined> {
   const { cluster, namespace, serviceAccount } = record.request;
   return deps.workloads.get(workloadKeyOf(cluster, namespace, serviceAccount));
+}
+
+type UserJob = Exclude<SlackJob, { kind: 'notify' }>;
+
+/**
+ * Answers the user privately where they acted; a bot that may not post there (not in the channel,
+ * a DM it cannot open) answers through the interaction's response_url instead, which needs no
+ * membership.
+ */
+async function reply(job: UserJob, message: SlackMessage, deps: SlackDeps): Promise<void> {
+  try {
+    await deps.slack.postEphemeral(job.channelId, job.userId, message);
+  } catch (error) {
+    if (!job.responseUrl) throw error;
+    await deps.slack.respond(job.responseUrl, { ...message, replaceOriginal: false });
+  }
 }
 
 async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: SlackDeps): Promise<SlackMessage> {
@@ -37,8 +57,10 @@ async function runCommand(job: Extract<SlackJob, { kind: 'command' }>, deps: Sla
       const record = await submitAccessRequest(command.body, caller, deps);
       return submittedReply(record, await workloadOf(record, deps));
     }
+    case 'extend':
+      return extensionReply(await extendAccessRequest(command.id, command.body, caller, deps));
     case 'status': {
-      const record = await getAccessRequest(command.id, deps);
+      const { record } = await getAccessRequest(command.id, caller, deps);
       const workload = await workloadOf(record, deps);
       return { text: `${statusLine(record)}\n${planSummary(record)}${workload ? `\n${workloadLines(workload)}` : ''}` };
     }
@@ -58,7 +80,13 @@ async function runDecision(job: Extract<SlackJob, { kind: 'decision' }>, deps: S
       ? await approveAccessRequest(job.requestId, caller, 'approved in Slack', deps)
       : await rejectAccessRequest(job.requestId, caller, `rejected in Slack by ${caller.email ?? caller.subject}`, deps);
   // The approvers' message shows the outcome in place of the buttons.
-  await deps.slack.updateMessage(job.channelId, job.messageTs, decidedMessage(record, caller.email ?? caller.subject));
+  const decided = decidedMessage(record, caller.email ?? caller.subject);
+  try {
+    await deps.slack.updateMessage(job.channelId, job.messageTs, decided);
+  } catch (error) {
+    if (!job.responseUrl) throw error;
+    await deps.slack.respond(job.responseUrl, { ...decided, replaceOriginal: true });
+  }
 }
 
 /**
@@ -73,9 +101,9 @@ export async function runSlackJob(job: SlackJob, deps: SlackDeps): Promise<void>
     return;
   }
   try {
-    if (job.kind === 'command') await deps.slack.postEphemeral(job.channelId, job.userId, await runCommand(job, deps));
+    if (job.kind === 'command') await reply(job, await runCommand(job, deps), deps);
     else await runDecision(job, deps);
   } catch (error) {
-    await deps.slack.postEphemeral(job.channelId, job.userId, failureMessage(error));
+    await reply(job, failureMessage(error), deps);
   }
 }

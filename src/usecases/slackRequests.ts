@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { MalformedRequestError } from '../domain/errors';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';
-import { REQUEST_FORM_CALLBACK, requestFormToCommandText, requestFormView, SlackAction } from '../domain/slackMessages';
+import { escapeMrkdwn, REQUEST_FORM_CALLBACK, requestFormToCommandText, requestFormView, SlackAction } from '../domain/slackMessages';
 import type { JobQueue, SlackGateway } from '../ports';
 import type { SlackJob } from '../domain/jobs';
 
@@ -12,6 +12,7 @@ export const SlashCommandSchema = z.object({
   user_id: z.string(),
   channel_id: z.string(),
   trigger_id: z.string().optional(),
+  response_url: z.string().optional(),
 });
 
 const InteractionSchema = z.discriminatedUnion('type', [
@@ -20,6 +21,7 @@ const InteractionSchema = z.discriminatedUnion('type', [
     user: z.object({ id: z.string() }),
     channel: z.object({ id: z.string() }),
     message: z.object({ ts: z.string() }),
+    response_url: z.string().optional(),
     actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
   }),
   z.object({
@@ -47,12 +49,12 @@ const ephemeral = (text: string) => ({ response_type: 'ephemeral', text });
 export async function acceptSlashCommand(form: unknown, deps: SlackIntakeDeps): Promise<SlackAck> {
   const command = SlashCommandSchema.safeParse(form);
   if (!command.success) throw new MalformedRequestError('SLACK_PAYLOAD_INVALID', 'not a slash command payload');
-  const { text, user_id: userId, channel_id: channelId, trigger_id: triggerId } = command.data;
+  const { text, user_id: userId, channel_id: channelId, trigger_id: triggerId, response_url: responseUrl } = command.data;
   let parsed;
   try {
     parsed = parseSlackCommand(text);
   } catch (error) {
-    return ephemeral((error as Error).message);
+    return ephemeral(escapeMrkdwn((error as Error).message));
   }
   if (parsed.kind === 'help') return ephemeral(SLACK_USAGE);
   if (parsed.kind === 'open-request-form') {
@@ -61,8 +63,12 @@ export async function acceptSlashCommand(form: unknown, deps: SlackIntakeDeps): 
     await deps.slack.openView(triggerId, requestFormView(deps.defaultCluster));
     return undefined;
   }
-  await deps.jobs.enqueue({ kind: 'command', text, userId, channelId });
-  return ephemeral(parsed.kind === 'request' ? 'Submitting your access request…' : 'Looking that up…');
+  await deps.jobs.enqueue({ kind: 'command', text, userId, channelId, ...(responseUrl ? { responseUrl } : {}) });
+  const acknowledgements: Partial<Record<typeof parsed.kind, string>> = {
+    request: 'Submitting your access request…',
+    extend: 'Asking for the extension…',
+  };
+  return ephemeral(acknowledgements[parsed.kind] ?? 'Looking that up…');
 }
 
 /** Buttons and the request form: acknowledged at once, the work queued. */
@@ -89,6 +95,7 @@ export async function acceptInteraction(payloadText: unknown, deps: SlackIntakeD
     userId: payload.user.id,
     channelId: payload.channel.id,
     messageTs: payload.message.ts,
+    ...(payload.response_url ? { responseUrl: payload.response_url } : {}),
   });
   return undefined;
 }

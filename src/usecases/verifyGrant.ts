@@ -16,7 +16,7 @@ import {
 } from '../domain/verification';
 import type { ProbeAnswer } from '../ports';
 import { loadAccessRequest } from './changeAccessRequest';
-import { clusterConnection } from './provisionGrant';
+import { clusterConnectionOf, inClusterAccount, type AccountScope } from './accountScope';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 /** The audience IRSA tokens carry (the pod identity webhook projects the same). */
@@ -52,8 +52,11 @@ async function runChecks(record: AccessRequestRecord, deps: ProvisioningDeps): P
   const skippedWrites = unprovedWrites(request.grants, deps.config.verification.writeProbe);
   const { tokens, prober } = await deps.verifier();
   let token: string | undefined;
+  let scope: AccountScope;
   try {
-    token = await tokens.requestToken(await clusterConnection(plan, deps), request.namespace, request.serviceAccount, STS_AUDIENCE);
+    // Token and role are read in the cluster's own account, through its session.
+    scope = await inClusterAccount(deps, plan.cluster.name, record.id);
+    token = await tokens.requestToken(await clusterConnectionOf(scope), request.namespace, request.serviceAccount, STS_AUDIENCE);
   } catch (error) {
     if (!(error instanceof BrokerError)) throw error;
     return [{ step: VerificationStep.Token, target: serviceAccount, result: CheckResult.Failed, code: error.code, message: error.message }];
@@ -64,7 +67,7 @@ async function runChecks(record: AccessRequestRecord, deps: ProvisioningDeps): P
       request.delivery === Delivery.Manifest
         ? 'the ServiceAccount is not in the cluster yet (delivery manifest): apply the manifest, then verify again'
         : 'the ServiceAccount is not in the cluster';
-    const role = await deps.iam.findRole(plan.role.name);
+    const role = await scope.deps.iam.findRole(plan.role.name);
     return [
       { step: VerificationStep.Token, target: serviceAccount, result: CheckResult.Skipped, code: 'SERVICE_ACCOUNT_MISSING', message: why },
       role

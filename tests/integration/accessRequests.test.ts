@@ -10,6 +10,9 @@ async function submit(caller: Caller = people.alice, body: unknown = paymentsReq
   return call('submitAccessRequest', { caller, body, headers });
 }
 
+/** A request on a ServiceAccount of its own, so that it adds to no other test's workload. */
+const ownWorkload = (name: string) => paymentsRequest({ serviceAccount: `own-${name.toLowerCase()}` });
+
 describe('access requests against the embedded DynamoDB', () => {
   it('walks submit → approve → get → events, and serves the manifest once active', async () => {
     const submitted = await submit();
@@ -50,6 +53,49 @@ describe('access requests against the embedded DynamoDB', () => {
     expect(again.body.error).toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { current: 'revoked' } });
   });
 
+  describe('who may read', () => {
+    const olga = { sub: 'olga', email: 'olga@example.com', groups: ['team-payments'] };
+    const ida = { sub: 'ida', groups: ['auditors'] };
+
+    it.each(['getAccessRequest', 'getAccessRequestEvents', 'getAccessRequestManifest'])(
+      'answers %s for a signed-in stranger with 404, as if the request did not exist',
+      async (handler) => {
+        const { id } = (await submit(people.alice, ownWorkload(handler))).body;
+        const response = await call(handler, { caller: people.mallory, id });
+        expect(response.status).toBe(404);
+        expect(response.body.error.code).toBe('ACCESS_REQUEST_NOT_FOUND');
+      },
+    );
+
+    it('lists only what the caller may read', async () => {
+      const { id } = (await submit(people.alice, ownWorkload('listed'))).body;
+      const asStranger = await call('listAccessRequests', { caller: people.mallory, query: { namespace: 'payments', limit: '100' } });
+      const asAuditor = await call('listAccessRequests', { caller: ida, query: { namespace: 'payments', limit: '100' } });
+      expect(asStranger.body.items).toEqual([]);
+      expect(asAuditor.body.items.map((item: { id: string }) => item.id)).toContain(id);
+    });
+
+    it("shows the requester's email and groups to approvers and auditors, not to a fellow owner", async () => {
+      const { id } = (await submit(people.alice, ownWorkload('viewed'))).body;
+      const [owner, approver, auditor] = await Promise.all(
+        [olga, people.bob, ida].map((caller) => call('getAccessRequest', { caller, id })),
+      );
+      expect(owner!.body.requester).toEqual({ subject: 'alice', source: 'jwt' });
+      expect(approver!.body.requester).toMatchObject({ email: 'alice@example.com', groups: ['team-payments'] });
+      expect(auditor!.body.requester).toMatchObject({ email: 'alice@example.com' });
+      const events = (await call('getAccessRequestEvents', { caller: olga, id })).body.events;
+      expect(events[0].actor).toEqual({ subject: 'alice', source: 'jwt' });
+    });
+  });
+
+  it('keeps a group named "Contractors payments-leads" one group: its members are no approvers', async () => {
+    const { id } = (await submit(people.alice, ownWorkload('contractor'))).body;
+    const contractor = { sub: 'zed', email: 'zed@contractor.example', groups: ['Contractors payments-leads'] };
+    const response = await call('approveAccessRequest', { caller: contractor, id });
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe('NOT_AN_APPROVER');
+  });
+
   it('gives two racing approvals exactly one transition', async () => {
     const { id } = (await submit()).body;
     const results = await Promise.all([
@@ -79,10 +125,11 @@ describe('access requests against the embedded DynamoDB', () => {
   });
 
   it('needs the configured number of distinct approvals', async () => {
+    const frank = { sub: 'frank', email: 'frank@example.com', groups: ['platform-admins'] };
     const { id } = (await submit(people.dave, paymentsRequest({ namespace: 'ledger' }))).body;
-    const first = await call('approveAccessRequest', { caller: { sub: 'frank', groups: ['platform-admins'] }, id });
+    const first = await call('approveAccessRequest', { caller: frank, id });
     expect(first.body).toMatchObject({ status: 'pending', approvals: [{ subject: 'frank' }] });
-    const repeated = await call('approveAccessRequest', { caller: { sub: 'frank', groups: ['platform-admins'] }, id });
+    const repeated = await call('approveAccessRequest', { caller: frank, id });
     expect(repeated.body.error.code).toBe('ALREADY_APPROVED');
     const second = await call('approveAccessRequest', { caller: people.erin, id });
     expect(second.body.status).toBe('active');
@@ -201,5 +248,91 @@ describe('authorization', () => {
   it('answers 404 for ids it never issued', async () => {
     expect((await call('getAccessRequest', { caller: people.alice, id: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
     expect((await call('getAccessRequest', { caller: people.alice, id: 'x'.repeat(5000) })).status).toBe(404);
+  });
+});
+
+describe('extending an active grant', () => {
+  const HOUR_MS = 3_600_000;
+  const publicRead = paymentsRequest({ grants: [{ type: 's3', bucket: 'acme-public-docs', level: 'read' }], durationHours: 24 });
+  const eventTypes = async (id: string) =>
+    (await call('getAccessRequestEvents', { caller: people.alice, id })).body.events.map((event: { type: string }) => event.type);
+  /** Whether an expiry is `hours` from now, give or take the test's own run time. */
+  const isHoursFromNow = (expiresAt: string, hours: number) => Math.abs(Date.parse(expiresAt) - (Date.now() + hours * HOUR_MS)) < 60_000;
+
+  const extend = (caller: Caller, id: string, body: Record<string, unknown>) => call('extendAccessRequest', { caller, id, body });
+
+  async function activeGrant(body: unknown = paymentsRequest({ durationHours: 24 })) {
+    const { id, status } = (await submit(people.alice, body)).body;
+    if (status === 'pending') await call('approveAccessRequest', { caller: people.bob, id });
+    return (await call('getAccessRequest', { caller: people.alice, id })).body;
+  }
+
+  it('extends an auto-approvable grant at once, counted from now, audited', async () => {
+    const grant = await activeGrant(publicRead);
+    expect(grant.status).toBe('active');
+
+    const extended = await extend(people.alice, grant.id, { durationHours: 168, justification: 'docs sync all week' });
+
+    expect(extended.status).toBe(200);
+    expect(extended.body).toMatchObject({ status: 'active', version: grant.version + 1 });
+    expect(extended.body.extension).toBeUndefined();
+    expect(isHoursFromNow(extended.body.expiresAt, 168)).toBe(true);
+    expect((await eventTypes(grant.id)).slice(-2)).toEqual(['extension-requested', 'extended']);
+  });
+
+  it('waits for an approver otherwise; approve moves the expiry, and refuses the requester and a second extension', async () => {
+    const grant = await activeGrant();
+    const asked = await extend(people.alice, grant.id, { durationHours: 48, justification: 'backfill' });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({
+      status: 'active',
+      expiresAt: grant.expiresAt,
+      extension: { durationHours: 48, justification: 'backfill', requestedBy: { subject: 'alice' }, approvals: [] },
+    });
+
+    const again = await extend(people.carol, grant.id, { durationHours: 96, justification: 'x' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('EXTENSION_PENDING');
+    const self = await call('approveAccessRequest', { caller: people.alice, id: grant.id });
+    expect(self.status).toBe(403);
+
+    const approved = await call('approveAccessRequest', { caller: people.dave, id: grant.id, body: { comment: 'fine' } });
+    expect(approved.status).toBe(200);
+    expect(approved.body.extension).toBeUndefined();
+    expect(isHoursFromNow(approved.body.expiresAt, 48)).toBe(true);
+    expect((await eventTypes(grant.id)).slice(-2)).toEqual(['extension-requested', 'extended']);
+  });
+
+  it('keeps the grant as it was when an approver rejects the extension', async () => {
+    const grant = await activeGrant();
+    await extend(people.carol, grant.id, { durationHours: 48, justification: 'backfill' });
+    // carol asked for it, so carol may not decide on it, although she approves payments requests.
+    expect((await call('rejectAccessRequest', { caller: people.carol, id: grant.id, body: { comment: 'no' } })).body.error.code).toBe(
+      'SELF_APPROVAL',
+    );
+
+    const rejected = await call('rejectAccessRequest', { caller: people.bob, id: grant.id, body: { comment: 'not this month' } });
+
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'active', expiresAt: grant.expiresAt });
+    expect(rejected.body.extension).toBeUndefined();
+    expect((await eventTypes(grant.id)).at(-1)).toBe('extension-rejected');
+  });
+
+  it('answers 409 naming the state for a request that is not active, 403 to a stranger and 422 past the rule maximum', async () => {
+    const { id: pendingId } = (await submit()).body;
+    const pending = await extend(people.alice, pendingId, { durationHours: 48, justification: 'x' });
+    expect(pending.status).toBe(409);
+    expect(pending.body.error).toMatchObject({ code: 'GRANT_NOT_ACTIVE', details: { current: 'pending' } });
+
+    const grant = await activeGrant();
+    const stranger = await extend(people.mallory, grant.id, { durationHours: 48, justification: 'x' });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error.code).toBe('NOT_ALLOWED_TO_EXTEND');
+    const tooLong = await extend(people.alice, grant.id, { durationHours: 1000, justification: 'x' });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error).toMatchObject({ code: 'DURATION_EXCEEDS_MAXIMUM', details: { limit: 720, actual: 1000 } });
+    const noReason = await extend(people.alice, grant.id, { durationHours: 48 });
+    expect(noReason.status).toBe(422);
   });
 });

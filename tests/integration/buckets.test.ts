@@ -98,7 +98,7 @@ describe('bucket pre-flight against moto', () => {
 
   it('plans a bucket config allows in another account with the bucket-policy statement its owner must add', async () => {
     await createBucket('partner-exports', 'eu-west-1', PARTNER);
-    const plan = await planGrant(request('partner-exports'), deps({ bucketOwners: { 'partner-*': PARTNER } }));
+    const plan = await planGrant(request('partner-exports'), deps({ bucketAccounts: { 'partner-*': PARTNER } }));
     const [bucket] = plan.buckets!;
     expect(bucket).toMatchObject({ bucket: 'partner-exports', owner: PARTNER, checked: true });
     expect(bucket!.bucketPolicy).toEqual({
@@ -126,7 +126,7 @@ describe('bucket pre-flight against moto', () => {
 
   it("says the bucket policy admits the role once the owner added the plan's statements (read with GetBucketPolicy)", async () => {
     await createBucket('partner-exports', 'eu-west-1', PARTNER);
-    const d = deps({ bucketOwners: { 'partner-*': PARTNER } });
+    const d = deps({ bucketAccounts: { 'partner-*': PARTNER } });
     const statements = (await planGrant(request('partner-exports'), d)).buckets![0]!.bucketPolicy!.statements;
     await s3Client(moto.endpoint, 'eu-west-1', PARTNER).send(
       new PutBucketPolicyCommand({ Bucket: 'partner-exports', Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }),

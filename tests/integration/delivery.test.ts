@@ -10,6 +10,7 @@ import { kubeRequest } from '../harness/kube/cluster.mjs';
 import { ensureBrokerRbac, ensureNamespace } from '../harness/kube/rbac.mjs';
 import { BROKER_KEY, startEksClusterHarness } from '../support/eksClusterHarness';
 import { newCallLog, provisioningDeps } from '../support/provisioningHarness';
+import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
@@ -62,7 +63,7 @@ const readServiceAccount = (namespace: string, name: string) =>
 
 describe('delivery by apply, against a real kube-apiserver with EKS token authentication', () => {
   it('puts the ServiceAccount in the cluster with the role annotation and the managed-by label', async () => {
-    const { record } = await provisioned(allowed, 'invoice-exporter');
+    const { record, deps } = await provisioned(allowed, 'invoice-exporter');
 
     expect(record.status).toBe('active');
     const account = await readServiceAccount(allowed, 'invoice-exporter');
@@ -71,11 +72,12 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
       'eks.amazonaws.com/role-arn': record.plan.role.arn,
       'irsa-broker.io/request-id': record.id,
     });
-    expect(account.body.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'irsa-broker' });
+    expect(account.body.metadata.labels).toMatchObject({ 'irsa-broker.io/managed-by': 'irsa-broker' });
+    expect(account.body.metadata.labels['app.kubernetes.io/managed-by']).toBeUndefined();
     expect(account.body.metadata.managedFields.map((field: { manager: string }) => field.manager)).toContain('irsa-broker');
-    expect(record.events.filter((event) => event.type === 'kubernetes-change').map((event) => event.reason)).toEqual([
-      `ServiceAccount ${allowed}/invoice-exporter created`,
-    ]);
+    expect(
+      (await readTrail(deps.store, record.id)).filter((event) => event.type === 'kubernetes-change').map((event) => event.reason),
+    ).toEqual([`ServiceAccount ${allowed}/invoice-exporter created`]);
     // The broker was authenticated by its EKS token, as its mapped identity.
     expect(webhook.reviews().some((review) => review.authenticated && review.username === 'irsa-broker')).toBe(true);
   });
@@ -88,10 +90,10 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
     const outcome = await applier.apply(
       { name: 'harness', region: 'eu-west-1', partition: 'aws', endpoint: kube.endpoint, certificateAuthorityData: kube.caData },
       record.plan.serviceAccount.manifest,
-      { adopt: false, createNamespace: false },
+      { adopt: false, createNamespace: false, ownerIds: [record.id] },
     );
 
-    expect(outcome).toBe('unchanged');
+    expect(outcome).toEqual({ outcome: 'unchanged' });
     expect((await readServiceAccount(allowed, 'idempotent')).body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
   });
 
@@ -123,6 +125,51 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
     const released = await readServiceAccount(allowed, 'legacy');
     expect(released.status).toBe(200);
     expect(released.body.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBeUndefined();
+  });
+
+  it('does not take over a ServiceAccount that merely copies the broker’s label and annotation, nor delete it', async () => {
+    await kubeRequest(kube, 'POST', `/api/v1/namespaces/${allowed}/serviceaccounts`, {
+      token: kube.adminToken,
+      body: {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {
+          name: 'lookalike',
+          namespace: allowed,
+          labels: { 'irsa-broker.io/managed-by': 'irsa-broker', 'app.kubernetes.io/managed-by': 'irsa-broker' },
+          annotations: { 'irsa-broker.io/request-id': '00000000-0000-4000-8000-000000000000' },
+        },
+      },
+    });
+
+    const refused = await provisioned(allowed, 'lookalike');
+
+    expect(refused.record.provisioning?.lastError?.code).toBe('SERVICE_ACCOUNT_NOT_MANAGED');
+    await revokeAccessRequest(refused.record.id, developer, undefined, refused.deps);
+    const kept = await readServiceAccount(allowed, 'lookalike');
+    expect(kept.status).toBe(200);
+    expect(kept.body.metadata.annotations['eks.amazonaws.com/role-arn']).toBeUndefined();
+  });
+
+  it('remembers what adoption changed and restores it exactly on release', async () => {
+    const original = {
+      labels: { team: 'payments', 'irsa-broker.io/managed-by': 'someone' },
+      annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/hand-made', note: 'keep me' },
+    };
+    await kubeRequest(kube, 'POST', `/api/v1/namespaces/${allowed}/serviceaccounts`, {
+      token: kube.adminToken,
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'hand-made', namespace: allowed, ...original } },
+    });
+
+    const adopted = await provisioned(allowed, 'hand-made', { adoptExistingServiceAccount: true });
+    expect(adopted.record.status).toBe('active');
+    const during = (await readServiceAccount(allowed, 'hand-made')).body.metadata;
+    expect(during.annotations['eks.amazonaws.com/role-arn']).toBe(adopted.record.plan.role.arn);
+    await revokeAccessRequest(adopted.record.id, developer, undefined, adopted.deps);
+
+    const released = (await readServiceAccount(allowed, 'hand-made')).body.metadata;
+    expect(released.labels).toEqual(original.labels);
+    expect(released.annotations).toEqual(original.annotations);
   });
 
   it('turns an RBAC refusal into an error naming what is missing', async () => {
@@ -180,7 +227,7 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
     await approveAccessRequest(id, approver, undefined, creating);
     expect((await provisionGrant(id, creating)).status).toBe('active');
     const namespace = await kubeRequest(kube, 'GET', `/api/v1/namespaces/${missing}`, { token: kube.adminToken });
-    expect(namespace.body.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'irsa-broker' });
+    expect(namespace.body.metadata.labels).toMatchObject({ 'irsa-broker.io/managed-by': 'irsa-broker' });
   });
 
   it('turns a token the API server refuses into an error naming the missing access entry', async () => {
@@ -191,7 +238,7 @@ describe('delivery by apply, against a real kube-apiserver with EKS token authen
       stranger.apply(
         { name: 'harness', region: 'eu-west-1', partition: 'aws', endpoint: kube.endpoint, certificateAuthorityData: kube.caData },
         { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namespace: allowed } },
-        { adopt: false, createNamespace: false },
+        { adopt: false, createNamespace: false, ownerIds: [] },
       ),
     ).rejects.toMatchObject({ code: 'K8S_UNAUTHORIZED', message: expect.stringContaining('access entry') });
   });

@@ -83,7 +83,7 @@ describe('approval → provisioning hand-off through a stand-in of Lambda’s In
     expect(workload.body).toMatchObject({ roleArn: fetched.body.grant.roleArn, grants: [{ requestId: id, status: 'active' }] });
     const listed = await call('listWorkloads', { caller: developer, query: { cluster: 'harness', namespace: 'payments' } });
     expect(listed.body.items.map((item: { key: string }) => item.key)).toContain('harness/payments/exporter');
-    const plan = await call('createPlan', { body: request('exporter') });
+    const plan = await call('createPlan', { caller: developer, body: request('exporter') });
     expect(plan.body.workload).toMatchObject({
       exists: true,
       grants: [{ requestId: id }],

@@ -18,6 +18,7 @@ import {
   provisioningDeps,
   type IamCallLog,
 } from '../support/provisioningHarness';
+import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
@@ -91,7 +92,9 @@ describe('provisioning against moto', () => {
     expect(role.Role!.PermissionsBoundary?.PermissionsBoundaryArn).toBe('arn:aws:iam::123456789012:policy/irsa-broker-boundary');
     expect(record.plan.cluster.oidcIssuer).toBe('https://oidc.harness.local/id/harness');
 
-    const changes = record.events.filter((event) => event.type === 'aws-change').map((event) => event.reason?.split(' ')[0]);
+    const changes = (await readTrail(deps.store, id))
+      .filter((event) => event.type === 'aws-change')
+      .map((event) => event.reason?.split(' ')[0]);
     expect(changes).toEqual(['CreatePolicy', 'CreateRole', 'AttachRolePolicy']);
   });
 
@@ -162,7 +165,9 @@ describe('provisioning against moto', () => {
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     }).send(new ListPoliciesCommand({ Scope: 'Local' }));
     expect(shared.Policies?.map((policy) => policy.PolicyName)).toContain('shared-sqs-reader');
-    const removals = revoked.events.filter((event) => event.type === 'aws-change').map((event) => event.reason?.split(' ')[0]);
+    const removals = (await readTrail(deps.store, id))
+      .filter((event) => event.type === 'aws-change')
+      .map((event) => event.reason?.split(' ')[0]);
     expect(removals).toEqual(expect.arrayContaining(['DetachRolePolicy', 'DeleteRole', 'DeletePolicy']));
     // Revoking twice is a clear conflict, not a second round of deletes.
     await expect(revokeAccessRequest(id, developer, undefined, deps)).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
@@ -227,7 +232,7 @@ describe('provisioning against moto', () => {
 
     expect(report.drifted.find((entry) => entry.id === id)).toMatchObject({ drift: [{ what: 'trust-policy' }], repaired: true });
     const after = (await deps.store.get(id))!;
-    expect(after.events.slice(-2).map((event) => event.type)).toEqual(['drift-detected', 'drift-repaired']);
+    expect((await readTrail(deps.store, id)).slice(-2).map((event) => event.type)).toEqual(['drift-detected', 'drift-repaired']);
     expect(await findDrift(after, deps)).toEqual([]);
   });
   it('expires grants past their duration and pending requests past their timeout, removing what was created', async () => {

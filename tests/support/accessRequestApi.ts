@@ -1,23 +1,20 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalDynamo } from '../../scripts/localDynamo.mjs';
+import { bearerToken, type Caller } from './bearerToken';
 import { startLambdaStandIn, type LambdaStandIn } from './lambdaStandIn';
 
 export const projectRoot = join(__dirname, '../..');
 
-/** Someone calling through the JWT authorizer. */
-export interface Caller {
-  sub: string;
-  groups: string[];
-  email?: string;
-}
+export type { Caller };
 
 export const people = {
   alice: { sub: 'alice', email: 'alice@example.com', groups: ['team-payments'] },
-  carol: { sub: 'carol', groups: ['team-payments', 'payments-leads'] },
+  carol: { sub: 'carol', email: 'carol@example.com', groups: ['team-payments', 'payments-leads'] },
+  // No email: nothing joins bob to a person, which is fine for an approver who could not have asked.
   bob: { sub: 'bob', groups: ['payments-leads'] },
-  dave: { sub: 'dave', groups: ['platform-admins'] },
-  erin: { sub: 'erin', groups: ['security'] },
+  dave: { sub: 'dave', email: 'dave@example.com', groups: ['platform-admins'] },
+  erin: { sub: 'erin', email: 'erin@example.com', groups: ['security'] },
   mallory: { sub: 'mallory', groups: ['team-marketing'] },
 } satisfies Record<string, Caller>;
 
@@ -89,16 +86,16 @@ export async function call(
   options: CallOptions = {},
 ): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   const { handler } = require(join(projectRoot, 'src/handlers', handlerName)) as { handler: Handler };
-  const claims = options.caller && { sub: options.caller.sub, email: options.caller.email, groups: `[${options.caller.groups.join(' ')}]` };
+  const token = options.caller && bearerToken(options.caller);
   const event = {
     version: '2.0',
     routeKey: handlerName,
     rawPath: '/',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...options.headers },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token.jwt}` } : {}), ...options.headers },
     queryStringParameters: options.query,
     pathParameters: options.id || options.path ? { ...options.path, ...(options.id ? { id: options.id } : {}) } : undefined,
-    requestContext: { http: { method: 'POST' }, authorizer: claims ? { jwt: { claims, scopes: [] } } : undefined },
+    requestContext: { http: { method: 'POST' }, authorizer: token ? { jwt: { claims: token.flattenedClaims, scopes: [] } } : undefined },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;

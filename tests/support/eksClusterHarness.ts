@@ -2,7 +2,7 @@ import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
 import { startKubeCluster } from '../harness/kube/cluster.mjs';
 import { startEksTokenWebhook } from '../harness/kube/eksTokenWebhook';
 import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
-import { prepareAccount } from './provisioningHarness';
+import { credentials, prepareAccount } from './provisioningHarness';
 
 /** The broker's IAM role in the harness, and the access key the EKS token webhook knows it by. */
 export const BROKER_ROLE = 'arn:aws:iam::123456789012:role/irsa-broker-lambda';
@@ -16,7 +16,12 @@ export async function startEksClusterHarness(root: string) {
   await ensureMotoVenv(root);
   const webhook = await startEksTokenWebhook({
     clusterName: 'harness',
-    keys: { [BROKER_KEY.accessKeyId]: { secretAccessKey: BROKER_KEY.secretAccessKey, arn: BROKER_ROLE } },
+    // EKS tokens are signed by the cluster account's session: in the harness the hub's, which acts
+    // with the harness keys, so they too are the broker's role.
+    keys: {
+      [BROKER_KEY.accessKeyId]: { secretAccessKey: BROKER_KEY.secretAccessKey, arn: BROKER_ROLE },
+      [credentials.accessKeyId]: { secretAccessKey: credentials.secretAccessKey, arn: BROKER_ROLE },
+    },
     mappings: { [BROKER_ROLE]: { username: 'irsa-broker', groups: ['irsa-broker'] } },
   });
   const kube = await startKubeCluster(root, { webhookUrl: webhook.url, clusterName: 'harness' });

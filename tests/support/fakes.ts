@@ -1,13 +1,24 @@
 import { arns, issuerHostPath } from '../../src/domain/arns';
 import type { BrokerConfig, ClusterConfig } from '../../src/domain/brokerConfig';
 import { BucketEncryption, BucketFactsStatus, type BucketFacts } from '../../src/domain/bucketFacts';
-import { ConflictError, DependencyUnavailableError } from '../../src/domain/errors';
+import {
+  asCommitted,
+  assertRequestItemSize,
+  fromStoredRecord,
+  itemSizeBytes,
+  pageOfTrail,
+  splitEvents,
+  type WorkloadEvent,
+} from '../../src/domain/auditTrail';
+import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../src/domain/errors';
 import type { Tag } from '../../src/domain/makeTags';
 import type { Partition } from '../../src/domain/names';
 import type { PolicyDocument } from '../../src/domain/policyDocument';
-import type { AccessRequestRecord } from '../../src/domain/requestLifecycle';
-import type { WorkloadRecord } from '../../src/domain/workload';
+import type { AccessRequestRecord, AuditEvent } from '../../src/domain/requestLifecycle';
+import { workloadKeyOf, type WorkloadRecord } from '../../src/domain/workload';
 import type {
+  AccountSession,
+  AccountSessions,
   AccessRequestFilter,
   AccessRequestStore,
   BucketInspector,
@@ -20,42 +31,54 @@ import type {
   LivePolicy,
   LiveRole,
   Page,
+  PageRequest,
   WorkloadFilter,
   WorkloadStore,
   PolicySpec,
   RoleSpec,
 } from '../../src/ports';
 import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
+import { accountAccess } from '../../src/domain/accounts';
 import { serviceAccountTemplate } from './serviceAccountTemplate';
+import { readTrail } from './trail';
 
 const HOUR_MS = 3_600_000;
 
 /** Records are copied in and out, as a real store would serialise them: callers never share objects with it. */
 const copy = <Value>(value: Value): Value => structuredClone(value);
 
-/** Access requests in a map. Like DynamoDB, every write is conditional: on absence, or on the expected version. */
+/**
+ * Access requests in a map, with the store's semantics: like DynamoDB, every write is conditional (on
+ * absence, or on the expected version); audit events are kept apart, so a record read back holds only
+ * the events of its latest write, and the whole trail is read with `events` (pages) or `trail` (all).
+ */
 export class InMemoryAccessRequestStore implements AccessRequestStore {
+  /** Request items as stored: a record with its latest write's events (or, seeded in the old shape, its whole trail). */
   readonly records = new Map<string, AccessRequestRecord>();
+  /** Event items: request id → seq → event. */
+  readonly eventItems = new Map<string, Map<number, AuditEvent>>();
 
   async create(record: AccessRequestRecord): Promise<void> {
     if (this.records.has(record.id)) throw new ConflictError('DUPLICATE_ID', `access request ${record.id} already exists`);
-    this.records.set(record.id, copy(record));
+    this.commit(record);
   }
 
   async get(id: string): Promise<AccessRequestRecord | undefined> {
     const record = this.records.get(id);
-    return record && copy(record);
+    return record && fromStoredRecord(copy(record));
   }
 
   async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
+    // The previous write's events are committed; like the real store, copy them before the conditional write.
+    this.putEvents(record, splitEvents(record).committed);
     const stored = this.records.get(record.id);
     if (!stored || stored.version !== expectedVersion) {
       throw new ConflictError('CONCURRENT_UPDATE', `access request ${record.id} changed while this decision was being made`);
     }
-    this.records.set(record.id, copy(record));
+    this.commit(record);
   }
 
-  async list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {
+  async list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>> {
     const matching = [...this.records.values()]
       .filter(
         (record) =>
@@ -68,15 +91,66 @@ export class InMemoryAccessRequestStore implements AccessRequestStore {
       .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
     const start = page.cursor ? Number(page.cursor) : 0;
     const end = start + page.limit;
-    return { items: matching.slice(start, end).map(copy), ...(end < matching.length ? { nextCursor: String(end) } : {}) };
+    return {
+      items: matching.slice(start, end).map((record) => fromStoredRecord(copy(record))),
+      ...(end < matching.length ? { nextCursor: String(end) } : {}),
+    };
+  }
+
+  async events(id: string, page: PageRequest): Promise<Page<AuditEvent> | undefined> {
+    const record = await this.get(id);
+    if (!record) return undefined;
+    const after = page.cursor ? offsetOf(page.cursor, `events:${id}`) : 0;
+    const materialized = [...(this.eventItems.get(id)?.values() ?? [])].sort((a, b) => a.seq - b.seq).filter((event) => event.seq > after);
+    const { events, more } = pageOfTrail(copy(materialized), record, after, page.limit);
+    const last = events.at(-1);
+    return { items: events, ...(more && last ? { nextCursor: `events:${id}:${last.seq}` } : {}) };
+  }
+
+  async workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>> {
+    const all = [...this.eventItems.entries()]
+      .filter(([id]) => {
+        const request = this.records.get(id)?.request;
+        return request !== undefined && workloadKeyOf(request.cluster, request.namespace, request.serviceAccount) === workloadKey;
+      })
+      .flatMap(([requestId, events]) => [...events.values()].map((event) => ({ ...copy(event), requestId })))
+      .sort((a, b) => a.at.localeCompare(b.at) || a.requestId.localeCompare(b.requestId) || a.seq - b.seq);
+    const start = page.cursor ? offsetOf(page.cursor, `workload:${workloadKey}`) : 0;
+    const end = start + page.limit;
+    return { items: all.slice(start, end), ...(end < all.length ? { nextCursor: `workload:${workloadKey}:${end}` } : {}) };
   }
 
   /** The stored record, or a test failure when there is none. */
   stored(id: string): AccessRequestRecord {
     const record = this.records.get(id);
     if (!record) throw new Error(`no access request ${id} in the store`);
-    return copy(record);
+    return fromStoredRecord(copy(record));
   }
+
+  /** The request's whole committed trail, oldest first, read page by page as a client would. */
+  trail(id: string): Promise<AuditEvent[]> {
+    return readTrail(this, id);
+  }
+
+  private commit(record: AccessRequestRecord): void {
+    const stored = asCommitted(copy(record));
+    assertRequestItemSize(record.id, itemSizeBytes(stored));
+    this.records.set(record.id, stored);
+    this.putEvents(record, splitEvents(record).added);
+  }
+
+  private putEvents(record: AccessRequestRecord, events: readonly AuditEvent[]): void {
+    const items = this.eventItems.get(record.id) ?? new Map<number, AuditEvent>();
+    for (const event of events) items.set(event.seq, copy(event));
+    this.eventItems.set(record.id, items);
+  }
+}
+
+/** The position a fake cursor holds, if it was issued for this read. */
+function offsetOf(cursor: string, read: string): number {
+  const offset = Number(cursor.startsWith(`${read}:`) ? cursor.slice(read.length + 1) : Number.NaN);
+  if (!Number.isInteger(offset) || offset < 0) throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued');
+  return offset;
 }
 
 /** Workloads in memory, with the DynamoDB store's conditional-write semantics. */
@@ -430,12 +504,63 @@ export class SequentialIds implements IdSource {
   }
 }
 
+/**
+ * Account sessions over fakes: one FakeIamGateway per account (the hub's is the one given), one
+ * shared cluster directory. Records every session asked for; accounts in `unassumable` fail as a
+ * spoke whose provisioner role does not trust the hub would.
+ */
+export class FakeAccountSessions implements AccountSessions {
+  readonly requested: { accountId: string; sessionId: string }[] = [];
+  readonly unassumable = new Set<string>();
+  private readonly gateways = new Map<string, FakeIamGateway>();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly hubIam: FakeIamGateway,
+    private readonly clusters: FakeClusterDirectory,
+  ) {}
+
+  /** The fake IAM of one account (created empty on first use). */
+  iamOf(accountId: string): FakeIamGateway {
+    const access = accountAccess(this.config, accountId);
+    if (access.kind === 'hub') return this.hubIam;
+    let gateway = this.gateways.get(accountId);
+    if (!gateway) {
+      gateway = new FakeIamGateway();
+      this.gateways.set(accountId, gateway);
+    }
+    return gateway;
+  }
+
+  async forCluster(cluster: ClusterConfig, sessionId: string): Promise<AccountSession> {
+    this.requested.push({ accountId: cluster.accountId, sessionId });
+    const access = accountAccess(this.config, cluster.accountId);
+    if (access.kind === 'provisioner' && this.unassumable.has(cluster.accountId)) {
+      throw new DependencyUnavailableError(
+        'PROVISIONER_ROLE_UNASSUMABLE',
+        `the broker cannot assume ${access.roleArn} of account ${cluster.accountId}`,
+        {
+          details: { accountId: cluster.accountId, roleArn: access.roleArn, awsError: 'AccessDenied' },
+        },
+      );
+    }
+    return {
+      accountId: cluster.accountId,
+      ...(access.kind === 'provisioner' ? { roleArn: access.roleArn } : {}),
+      iam: this.iamOf(cluster.accountId),
+      clusters: this.clusters,
+      credentials: async () => ({ accessKeyId: `AKIAFAKE${cluster.accountId}`, secretAccessKey: 'fake' }),
+    };
+  }
+}
+
 /** Provisioning dependencies made of fakes, each exposed with its own type so tests can look inside. */
 export interface FakeProvisioningDeps extends ProvisioningDeps {
   store: InMemoryAccessRequestStore;
   iam: FakeIamGateway;
   clusters: FakeClusterDirectory;
   buckets: FakeBucketInspector;
+  accounts: FakeAccountSessions;
   clock: ManualClock;
   /** Request ids handed to the provisioning queue. */
   queued: string[];
@@ -468,6 +593,7 @@ export function makeFakeProvisioningDeps(
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam,
     clusters,
+    accounts: new FakeAccountSessions(config, iam, clusters),
     knownOidcProviders: new Map(),
     serviceAccounts: () => Promise.reject(new Error('no cluster in unit tests: delivery is manifest')),
     verifier: () => Promise.reject(new Error('no cluster in unit tests: nothing to verify against')),

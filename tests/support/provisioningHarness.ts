@@ -10,8 +10,10 @@ import {
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Pluggable } from '@smithy/types';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StsAccountSessions } from '../../src/adapters/aws/accountSessions';
 import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
 import { DynamoWorkloadStore } from '../../src/adapters/aws/dynamoWorkloadStore';
 import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
@@ -24,7 +26,8 @@ import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/localDynamo.mjs';
 
 export const MOTO_ACCOUNT = '123456789012';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** The keys every harness client uses; moto puts their calls in MOTO_ACCOUNT unless told otherwise. */
+export const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let requestCounter = 0;
 
 /** Every IAM command a client sent, in order, and an optional fault on the k-th one. */
@@ -40,7 +43,7 @@ export interface IamCallLog {
 const isWrite = (command: string) => !/^(Get|List)/.test(command);
 
 /** Logs (and can fail) every command a client sends. */
-function withCallLog<Client extends IAMClient | EKSClient>(client: Client, log: IamCallLog): Client {
+export function withCallLog<Client extends IAMClient | EKSClient>(client: Client, log: IamCallLog): Client {
   (client.middlewareStack as IAMClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = String(context.commandName).replace(/Command$/, '');
@@ -143,6 +146,43 @@ export async function createHarnessBuckets(endpoint: string): Promise<void> {
   );
 }
 
+/**
+ * The real account sessions against moto: the hub acts with the harness keys, spokes through the
+ * provisioner roles it assumes there (moto puts an assumed key's calls in the role's account).
+ * Every IAM and EKS command of every session goes to the given logs.
+ */
+export function motoAccountSessions(
+  endpoint: string,
+  config: ProvisioningDeps['config'],
+  log: IamCallLog,
+  {
+    eksLog = newCallLog(),
+    stsLog = newCallLog(),
+    stsPlugins = [],
+  }: { eksLog?: IamCallLog; stsLog?: IamCallLog; stsPlugins?: Pluggable<object, object>[] } = {},
+): StsAccountSessions {
+  return new StsAccountSessions({
+    config,
+    hubCredentials: async () => credentials,
+    clientConfig: { endpoint, maxAttempts: 1 },
+    makeIamClient: (clientConfig) => withCallLog(new IAMClient(clientConfig), log),
+    makeEksClient: (clientConfig) => withCallLog(new EKSClient(clientConfig), eksLog),
+    stsPlugins: [
+      {
+        applyToStack: (stack) =>
+          stack.add(
+            (next, context) => async (args) => {
+              stsLog.calls.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
+              return next(args);
+            },
+            { step: 'initialize', name: 'stsCallLog', priority: 'high' },
+          ),
+      },
+      ...stsPlugins,
+    ],
+  });
+}
+
 /** Provisioning dependencies wired to real adapters: moto for IAM and EKS, dynalite for requests. */
 export function provisioningDeps(
   motoEndpoint: string,
@@ -170,6 +210,7 @@ export function provisioningDeps(
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
+    accounts: motoAccountSessions(motoEndpoint, config, log, { eksLog }),
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {
       throw new Error('no cluster in this test: delivery is manifest');

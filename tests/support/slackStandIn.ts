@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 
+/** A channel the bot is not in: every chat.* call there fails with not_in_channel. */
+export const NOT_IN_CHANNEL = 'C0NOTIN';
+
 /** One Web API call the stand-in received. */
 export interface SlackCall {
   method: string;
@@ -18,7 +21,8 @@ export async function startSlackStandIn(emails: Record<string, string>) {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      const method = (request.url ?? '').replace(/^\/api\//, '');
+      // Interactions' response_url points here too (/response/…): recorded as method "response_url".
+      const method = (request.url ?? '').startsWith('/response/') ? 'response_url' : (request.url ?? '').replace(/^\/api\//, '');
       const form = request.headers['content-type']?.includes('json')
         ? JSON.parse(body || '{}')
         : Object.fromEntries(new URLSearchParams(body));
@@ -30,6 +34,8 @@ export async function startSlackStandIn(emails: Record<string, string>) {
         response.setHeader('content-type', 'application/json');
         response.end(JSON.stringify({ ok: true, ...payload }));
       };
+      // The bot is not a member of NOT_IN_CHANNEL: Slack refuses to post there.
+      if (method.startsWith('chat.') && args.channel === NOT_IN_CHANNEL) return answer({ ok: false, error: 'not_in_channel' });
       if (method === 'chat.postMessage') return answer({ channel: args.channel, ts: `${++ts}.000100` });
       if (method === 'users.info') return answer({ user: { id: args.user, profile: { email: emails[args.user] } } });
       if (method === 'users.lookupByEmail') {
@@ -44,6 +50,8 @@ export async function startSlackStandIn(emails: Record<string, string>) {
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}/api/`,
+    /** A response_url as Slack would hand out, on the stand-in. */
+    responseUrl: `http://127.0.0.1:${port}/response/T0/1/abc`,
     calls,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

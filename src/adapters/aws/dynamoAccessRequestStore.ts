@@ -1,10 +1,27 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  asCommitted,
+  assertRequestItemSize,
+  fromStoredRecord,
+  itemSizeBytes,
+  pageOfTrail,
+  splitEvents,
+  type WorkloadEvent,
+} from '../../domain/auditTrail';
 import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../domain/errors';
+import type { AccessRequestRecord, AuditEvent } from '../../domain/requestLifecycle';
+import type { AccessRequestFilter, AccessRequestStore, Page, PageRequest } from '../../ports';
 import { workloadKeyOf } from '../../domain/workload';
 import { decodeCursor, encodeCursor } from './dynamoCursor';
-import type { AccessRequestRecord } from '../../domain/requestLifecycle';
-import type { AccessRequestFilter, AccessRequestStore, Page } from '../../ports';
+import { eventSortKey, requestPartition, toEventItem, WorkloadEventIndex, type EventItem } from './dynamoEventItems';
 
 /** Global secondary indexes of the single table (declared in serverless.yml), one per list filter. */
 export const AccessRequestIndex = {
@@ -34,7 +51,13 @@ interface Item {
   record: AccessRequestRecord;
 }
 
-const keyOf = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQ' });
+const keyOf = (id: string) => ({ pk: requestPartition(id), sk: 'REQ' });
+/** BatchWriteItem takes at most 25 puts. */
+const BATCH_SIZE = 25;
+const BATCH_ATTEMPTS = 5;
+const EVENTS_INDEX = 'events';
+const MAX_REMEMBERED_COPIES = 10_000;
+const copiedKey = (id: string, seq: number) => `${id}#${seq}`;
 
 function toItem(record: AccessRequestRecord): Item {
   return {
@@ -92,9 +115,26 @@ function residualFilter(
   };
 }
 
-/** Access requests in one DynamoDB table, each a single item whose `version` guards every write. */
+/**
+ * Access requests in one DynamoDB table: each request a single item whose `version` guards every
+ * write, each audit event an append-only item of its own.
+ *
+ * DynamoDB Local stand-ins (dynalite) have no transactions, so the request item is the outbox of its
+ * events: it holds the events its latest write added and `eventCount`. A write (1) copies the events
+ * of the previous write to event items, idempotently (they are committed: they are in the stored
+ * item); (2) writes the request item on its version, with only its own events; (3) copies its own
+ * events to event items, best effort. A crash anywhere loses nothing (the item still has them, and
+ * the next write or a read picks them up), and a writer that loses the race never writes an event
+ * item, so the trail never shows a change that did not happen.
+ */
 export class DynamoAccessRequestStore implements AccessRequestStore {
   private readonly documents: DynamoDBDocumentClient;
+  /**
+   * Events this instance already put as items (request id and seq). Step (1) skips them: a run of
+   * many writes on one request (provisioning) then costs one event put per event, not two. Another
+   * process still copies them, as it cannot know.
+   */
+  private readonly copied = new Set<string>();
 
   constructor(
     client: DynamoDBClient,
@@ -104,32 +144,96 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
   }
 
   async create(record: AccessRequestRecord): Promise<void> {
+    const item = this.requestItem(record);
     await this.write(
-      new PutCommand({ TableName: this.tableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
       () => new ConflictError('DUPLICATE_ID', `access request ${record.id} already exists`),
     );
+    await this.copyEventsBestEffort(record, splitEvents(record).added);
   }
 
   async get(id: string): Promise<AccessRequestRecord | undefined> {
-    const output = await this.call(() =>
-      this.documents.send(new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true })),
-    );
-    return (output.Item as Item | undefined)?.record;
+    const item = await this.getItem(id);
+    return item && fromStoredRecord(item.record);
   }
 
   async replace(record: AccessRequestRecord, expectedVersion: number): Promise<void> {
+    const item = this.requestItem(record);
+    const { committed, added } = splitEvents(record);
+    await this.putEvents(
+      record,
+      committed.filter((event) => !this.copied.has(copiedKey(record.id, event.seq))),
+    );
     await this.write(
       new PutCommand({
         TableName: this.tableName,
-        Item: toItem(record),
+        Item: item,
         ConditionExpression: 'version = :expected',
         ExpressionAttributeValues: { ':expected': expectedVersion },
       }),
       () => new ConflictError('CONCURRENT_UPDATE', `access request ${record.id} changed while this decision was being made`),
     );
+    await this.copyEventsBestEffort(record, added);
   }
 
-  async list(filter: AccessRequestFilter, page: { limit: number; cursor?: string }): Promise<Page<AccessRequestRecord>> {
+  async events(id: string, page: PageRequest): Promise<Page<AuditEvent> | undefined> {
+    const after = page.cursor ? decodeSeqCursor(page.cursor, id) : 0;
+    // The request item first: everything up to its eventCount is committed and, where not yet in
+    // event items, still in the item. Reading event items first could miss a write that lands between.
+    const item = await this.getItem(id);
+    if (!item) return undefined;
+    const record = fromStoredRecord(item.record);
+    const count = record.eventCount ?? 0;
+    let materialized: AuditEvent[] = [];
+    if (after < count) {
+      const output = await this.call(() =>
+        this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': requestPartition(id), ':from': eventSortKey(after + 1), ':to': eventSortKey(count) },
+            ConsistentRead: true,
+            Limit: page.limit,
+          }),
+        ),
+      );
+      materialized = ((output.Items ?? []) as EventItem[]).map((entry) => entry.event);
+    }
+    const { events, more } = pageOfTrail(materialized, record, after, page.limit);
+    const last = events.at(-1);
+    return {
+      items: events,
+      ...(more && last ? { nextCursor: encodeCursor({ index: EVENTS_INDEX, filter: id, key: { seq: last.seq } }) } : {}),
+    };
+  }
+
+  async workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>> {
+    const startKey = page.cursor ? decodeWorkloadCursor(page.cursor, workloadKey) : undefined;
+    const output = await this.call(() =>
+      this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: WorkloadEventIndex.name,
+          KeyConditionExpression: '#workload = :workload',
+          ExpressionAttributeNames: { '#workload': WorkloadEventIndex.partitionKey },
+          ExpressionAttributeValues: { ':workload': workloadKey },
+          ScanIndexForward: true,
+          Limit: page.limit,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    const items = (output.Items ?? []) as EventItem[];
+    const last = items.at(-1);
+    const more = output.LastEvaluatedKey !== undefined && last !== undefined;
+    const lastKey = last && { pk: last.pk, sk: last.sk, eventWorkload: last.eventWorkload, workloadEventKey: last.workloadEventKey };
+    return {
+      items: items.map((entry) => ({ ...entry.event, requestId: entry.requestId })),
+      ...(more && lastKey ? { nextCursor: encodeCursor({ index: WorkloadEventIndex.name, filter: workloadKey, key: lastKey }) } : {}),
+    };
+  }
+
+  async list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>> {
     const { index, attribute, value } = chooseIndex(filter);
     const fingerprint = JSON.stringify([filter.status, filter.cluster, filter.namespace, filter.requester, filter.serviceAccount]);
     let startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
@@ -160,9 +264,54 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
     const more = items.length === page.limit && last !== undefined && startKey !== undefined;
     const lastKey = last && { pk: last.pk, sk: last.sk, [attribute]: value, [SORT_KEY]: last.createdKey };
     return {
-      items: items.map((item) => item.record),
+      items: items.map((item) => fromStoredRecord(item.record)),
       ...(more && lastKey ? { nextCursor: encodeCursor({ index, filter: fingerprint, key: lastKey }) } : {}),
     };
+  }
+
+  /** The item a record is stored as: only the events this write adds; refused when over the size limit. */
+  private requestItem(record: AccessRequestRecord): Item {
+    const item = toItem(asCommitted(record));
+    assertRequestItemSize(record.id, itemSizeBytes(item));
+    return item;
+  }
+
+  private async getItem(id: string): Promise<Item | undefined> {
+    const output = await this.call(() =>
+      this.documents.send(new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true })),
+    );
+    return output.Item as Item | undefined;
+  }
+
+  /** Puts event items; a put of an existing event writes the same content again, so repeating is harmless. */
+  private async putEvents(record: AccessRequestRecord, events: readonly AuditEvent[]): Promise<void> {
+    for (let start = 0; start < events.length; start += BATCH_SIZE) {
+      const batch = events.slice(start, start + BATCH_SIZE);
+      let requests = batch.map((event) => ({ PutRequest: { Item: toEventItem(record, event) } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        if (attempt > BATCH_ATTEMPTS) {
+          throw new DependencyUnavailableError('STORE_UNAVAILABLE', 'the request store did not take the audit events');
+        }
+        const output = await this.call(() => this.documents.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })));
+        requests = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+      // Bounded memory: forgetting only costs a repeated (harmless) put.
+      if (this.copied.size > MAX_REMEMBERED_COPIES) this.copied.clear();
+      for (const event of batch) this.copied.add(copiedKey(record.id, event.seq));
+    }
+  }
+
+  /**
+   * After the request item committed, its events are safe in it: a failure to copy them now only
+   * delays them until the next write, so it must not turn a committed change into an error.
+   */
+  private async copyEventsBestEffort(record: AccessRequestRecord, events: readonly AuditEvent[]): Promise<void> {
+    try {
+      await this.putEvents(record, events);
+    } catch {
+      return;
+    }
   }
 
   private async write(command: PutCommand, conflict: () => ConflictError): Promise<void> {
@@ -185,4 +334,27 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
       throw new DependencyUnavailableError('STORE_UNAVAILABLE', 'the request store could not be read', { cause: error });
     }
   }
+}
+
+/** The seq an events cursor continues after; only cursors issued for this request's trail. */
+function decodeSeqCursor(text: string, id: string): number {
+  const { seq } = decodeCursor(text, EVENTS_INDEX, id);
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) {
+    throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued');
+  }
+  return seq;
+}
+
+/** The index position a workload-history cursor continues after; only cursors issued for this workload. */
+function decodeWorkloadCursor(text: string, workloadKey: string): Record<string, string> {
+  const key = decodeCursor(text, WorkloadEventIndex.name, workloadKey);
+  const names = Object.keys(key).sort().join(',');
+  if (
+    names !== 'eventWorkload,pk,sk,workloadEventKey' ||
+    key.eventWorkload !== workloadKey ||
+    Object.values(key).some((value) => typeof value !== 'string')
+  ) {
+    throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued');
+  }
+  return key as Record<string, string>;
 }

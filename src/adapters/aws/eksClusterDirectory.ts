@@ -3,12 +3,21 @@ import type { ClusterConfig } from '../../domain/brokerConfig';
 import { DependencyUnavailableError, NotFoundError } from '../../domain/errors';
 import type { ClusterDirectory, ClusterInfo, ClusterIssuerSource } from '../../ports';
 
-/** Reads clusters with EKS DescribeCluster, one client per region, each answer cached per cold start. */
+/** Answers of DescribeCluster by account, region and name; sessions of one account may share one. */
+export type ClusterInfoCache = Map<string, Promise<ClusterInfo>>;
+
+/**
+ * Reads clusters with EKS DescribeCluster, one client per region, each answer cached per cold start.
+ * One directory acts in one account (its clients' credentials); `cache` may outlive it, because what
+ * EKS says about a cluster does not depend on which session of the account asked.
+ */
 export class EksClusterDirectory implements ClusterDirectory, ClusterIssuerSource {
   private readonly clients = new Map<string, EKSClient>();
-  private readonly clusters = new Map<string, Promise<ClusterInfo>>();
 
-  constructor(private readonly makeClient: (region: string) => EKSClient = (region) => new EKSClient({ region })) {}
+  constructor(
+    private readonly makeClient: (region: string) => EKSClient = (region) => new EKSClient({ region }),
+    private readonly clusters: ClusterInfoCache = new Map(),
+  ) {}
 
   describeCluster(cluster: ClusterConfig): Promise<ClusterInfo> {
     const key = `${cluster.accountId}/${cluster.region}/${cluster.name}`;
@@ -41,9 +50,17 @@ export class EksClusterDirectory implements ClusterDirectory, ClusterIssuerSourc
       described = (await this.clientFor(cluster.region).send(new DescribeClusterCommand({ name: cluster.name }))).cluster;
     } catch (error) {
       if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException') {
-        throw new NotFoundError('CLUSTER_NOT_FOUND_IN_EKS', `EKS has no cluster "${cluster.name}" in ${cluster.region}`, { cause: error });
+        throw new NotFoundError(
+          'CLUSTER_NOT_FOUND_IN_EKS',
+          `EKS has no cluster "${cluster.name}" in account ${cluster.accountId}, region ${cluster.region}; check the cluster's name, accountId and region in the config`,
+          { cause: error, details: { cluster: cluster.name, accountId: cluster.accountId, region: cluster.region } },
+        );
       }
-      throw new DependencyUnavailableError('EKS_UNAVAILABLE', `cannot describe EKS cluster "${cluster.name}"`, { cause: error });
+      throw new DependencyUnavailableError(
+        'EKS_UNAVAILABLE',
+        `cannot describe EKS cluster "${cluster.name}" in account ${cluster.accountId}, region ${cluster.region}`,
+        { cause: error, details: { cluster: cluster.name, accountId: cluster.accountId, region: cluster.region } },
+      );
     }
     const issuerUrl = described?.identity?.oidc?.issuer;
     if (!issuerUrl) {

@@ -15,6 +15,8 @@ export interface EksTokenTarget {
   clusterName: string;
   region: string;
   partition: Partition;
+  /** Signs the token: the cluster's account session. Default: the credentials the source was made with. */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 export interface EksToken {
@@ -30,11 +32,16 @@ export function stsHost(region: string, partition: Partition): string {
 /**
  * Bearer tokens for an EKS API server, made the way `aws eks get-token` makes them: a presigned STS
  * GetCallerIdentity URL with the `x-k8s-aws-id` header (the cluster name) signed in, encoded as
- * unpadded base64url after `k8s-aws-v1.`. Signed with the Lambda's own credentials by the SDK's
- * SigV4 implementation; cached per cluster and renewed before EKS would refuse it.
+ * unpadded base64url after `k8s-aws-v1.`. Signed by the SDK's SigV4 implementation with the
+ * target's credentials (the cluster's account session) or else the Lambda's own; cached per
+ * credentials and cluster, and renewed before EKS would refuse it.
  */
 export class EksTokenSource {
-  private readonly cache = new Map<string, EksToken>();
+  /**
+   * Keyed by the credentials provider first: a token is who signed it, so a spoke session's token
+   * is never handed to another session (nor the hub's to a spoke), and the cache goes with the session.
+   */
+  private readonly cache = new WeakMap<AwsCredentialIdentityProvider, Map<string, EksToken>>();
 
   constructor(
     private readonly credentials: AwsCredentialIdentityProvider = fromNodeProviderChain(),
@@ -42,18 +49,24 @@ export class EksTokenSource {
   ) {}
 
   async getToken(target: EksTokenTarget): Promise<EksToken> {
+    const credentials = target.credentials ?? this.credentials;
+    let tokens = this.cache.get(credentials);
+    if (!tokens) {
+      tokens = new Map();
+      this.cache.set(credentials, tokens);
+    }
     const key = `${target.partition}/${target.region}/${target.clusterName}`;
-    const cached = this.cache.get(key);
+    const cached = tokens.get(key);
     if (cached && cached.expiresAt.getTime() > this.now().getTime()) return cached;
-    const fresh = await this.mint(target);
-    this.cache.set(key, fresh);
+    const fresh = await this.mint(target, credentials);
+    tokens.set(key, fresh);
     return fresh;
   }
 
-  private async mint(target: EksTokenTarget): Promise<EksToken> {
+  private async mint(target: EksTokenTarget, credentials: AwsCredentialIdentityProvider): Promise<EksToken> {
     const signingDate = this.now();
     const hostname = stsHost(target.region, target.partition);
-    const signer = new SignatureV4({ credentials: this.credentials, region: target.region, service: 'sts', sha256: Sha256 });
+    const signer = new SignatureV4({ credentials, region: target.region, service: 'sts', sha256: Sha256 });
     const presigned = await signer.presign(
       {
         method: 'GET',

@@ -1,4 +1,5 @@
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { BucketEncryption, BucketFactsStatus, type BucketFacts } from '../../domain/bucketFacts';
 import type { ClusterConfig } from '../../domain/brokerConfig';
 import type { BucketInspector } from '../../ports';
@@ -34,14 +35,14 @@ export type S3ClientFactory = (region: string, cluster: ClusterConfig) => S3Clie
 
 /**
  * The bucket pre-flight through @aws-sdk/client-s3. Only two answers refuse a request: NoSuchBucket,
- * and 403 under every expected owner (S3 answers AccessDenied when ExpectedBucketOwner is not the
+ * and 403 under the expected owner (S3 answers AccessDenied when ExpectedBucketOwner is not the
  * owner). Anything else — throttling, 5xx, timeouts, missing credentials — leaves the bucket
  * unchecked, so that an S3 hiccup never blocks a request.
  */
 export class S3BucketInspector implements BucketInspector {
   private readonly clients = new Map<string, S3Client>();
 
-  constructor(private readonly makeClient: S3ClientFactory = defaultS3Client) {}
+  constructor(private readonly makeClient: S3ClientFactory = (region) => defaultS3Client(region)) {}
 
   async inspect(bucket: string, expectedOwners: readonly string[], cluster: ClusterConfig): Promise<BucketFacts> {
     let lastDenial = 'AccessDenied';
@@ -63,7 +64,8 @@ export class S3BucketInspector implements BucketInspector {
       const client = this.client(region, cluster);
       const [encryption, policy] = await Promise.all([
         this.encryption(client, bucket, owner, cluster, region),
-        owner === expectedOwners[0] ? Promise.resolve({ text: null }) : this.policy(client, bucket, owner),
+        // Only a bucket in another account needs its owner's policy to admit the role.
+        owner === cluster.accountId ? Promise.resolve({ text: null }) : this.policy(client, bucket, owner),
       ]);
       return { status: BucketFactsStatus.Found, region, owner, encryption, policy };
     }
@@ -113,9 +115,10 @@ export class S3BucketInspector implements BucketInspector {
  * A client in the broker's own credentials (the hub account's). Short timeouts and two attempts: the pre-flight sits in
  * front of an API answer, and an S3 that does not answer quickly leaves the bucket unchecked.
  */
-export function defaultS3Client(region: string): S3Client {
+export function defaultS3Client(region: string, credentials?: AwsCredentialIdentityProvider): S3Client {
   return new S3Client({
     region,
+    ...(credentials ? { credentials } : {}),
     // An endpoint override is an emulator (tests, local runs), where bucket names are not host names.
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
     maxAttempts: 2,

@@ -1,22 +1,43 @@
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { ConflictError, DependencyUnavailableError } from '../../domain/errors';
 import {
+  ADOPTED_FROM_ANNOTATION,
   MANAGED_BY_LABEL,
   MANAGED_BY_LABEL_VALUE,
   REQUEST_ID_ANNOTATION,
   ROLE_ARN_ANNOTATION,
 } from '../../domain/makeServiceAccountManifest';
-import type { ApplyOptions, ApplyOutcome, ClusterConnection, ServiceAccountApplier } from '../../ports';
+import type { ApplyOptions, ApplyOutcome, ClusterConnection, MetadataBefore, ReleaseOptions, ServiceAccountApplier } from '../../ports';
 import type { EksTokenSource } from '../aws/eksTokenSource';
 
 /** Server-side apply field manager: the broker owns exactly the fields it sets. */
 export const FIELD_MANAGER = 'irsa-broker';
 
 type ServiceAccount = KubernetesObject & {
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; resourceVersion?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+  };
 };
 
-const isManaged = (object: KubernetesObject | undefined) => object?.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_LABEL_VALUE;
+/** Whether the account carries a grant id the broker recorded: the only proof it is the broker's. */
+const isOwned = (object: ServiceAccount, ownerIds: readonly string[]) => {
+  const id = object.metadata.annotations?.[REQUEST_ID_ANNOTATION];
+  return id !== undefined && ownerIds.includes(id);
+};
+
+/** What `desired` is about to overwrite on `existing`: each label and annotation it sets, as it was (null: absent). */
+function metadataBefore(existing: ServiceAccount, desired: ServiceAccount): MetadataBefore {
+  const was = (set: Record<string, string> | undefined, had: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.keys(set ?? {}).map((key) => [key, had?.[key] ?? null]));
+  return {
+    labels: was(desired.metadata.labels, existing.metadata.labels),
+    annotations: was(desired.metadata.annotations, existing.metadata.annotations),
+  };
+}
 
 function serverMessage(error: ApiException<unknown>): string {
   const body = typeof error.body === 'string' ? safeParse(error.body) : error.body;
@@ -81,6 +102,18 @@ export function kubeConfigFor(cluster: ClusterConnection, token: string): KubeCo
   return config;
 }
 
+/** What adoption overwrote, as the account itself records it; undefined when absent or unreadable. */
+function recordedBefore(account: ServiceAccount): MetadataBefore | undefined {
+  const text = account.metadata.annotations?.[ADOPTED_FROM_ANNOTATION];
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(text) as MetadataBefore;
+    return parsed && typeof parsed.labels === 'object' && typeof parsed.annotations === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** ServiceAccounts applied with @kubernetes/client-node, authenticated the EKS way. */
 export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
   /** One client per cluster and token: client-node caches API discovery per client, so reuse saves a request per call. */
@@ -93,20 +126,28 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
     const desired = manifest as unknown as ServiceAccount;
     const { namespace, name } = desired.metadata;
     const existing = await this.read(api, cluster, namespace, name);
-    if (existing && !isManaged(existing) && !options.adopt) {
+    const owned = existing !== undefined && isOwned(existing, options.ownerIds);
+    if (existing && !owned && !options.adopt) {
       throw new ConflictError(
         'SERVICE_ACCOUNT_NOT_MANAGED',
-        `ServiceAccount ${namespace}/${name} exists and is not managed by irsa-broker; ask to adopt it, or pick another name`,
-        {
-          details: { namespace, name },
-        },
+        `ServiceAccount ${namespace}/${name} exists and is not managed by irsa-broker (labels do not prove it); ask to adopt it, or pick another name`,
+        { details: { namespace, name } },
       );
     }
     if (!existing && options.createNamespace) await this.ensureNamespace(api, cluster, namespace);
+    const before = existing && !owned ? metadataBefore(existing, desired) : undefined;
+    // What adoption overwrote travels with the account; applies after it keep it (server-side apply would drop a field the manager stops setting).
+    const adoptedFrom = before ? JSON.stringify(before) : existing?.metadata.annotations?.[ADOPTED_FROM_ANNOTATION];
+    const toApply = adoptedFrom
+      ? {
+          ...desired,
+          metadata: { ...desired.metadata, annotations: { ...desired.metadata.annotations, [ADOPTED_FROM_ANNOTATION]: adoptedFrom } },
+        }
+      : desired;
     let applied: ServiceAccount;
     try {
       // force: the broker's fields win over another manager's (only reached for its own or adopted accounts).
-      applied = await api.patch(desired, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      applied = await api.patch(toApply, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) {
         throw new DependencyUnavailableError(
@@ -117,34 +158,37 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
       }
       return translate(error, cluster, `apply ServiceAccount ${namespace}/${name}`);
     }
-    if (!existing) return 'created';
-    if (!isManaged(existing)) return 'adopted';
-    return existing.metadata.resourceVersion === applied.metadata.resourceVersion ? 'unchanged' : 'updated';
+    if (!existing) return { outcome: 'created' };
+    if (before) return { outcome: 'adopted', before };
+    return { outcome: existing.metadata.resourceVersion === applied.metadata.resourceVersion ? 'unchanged' : 'updated' };
   }
 
   async remove(
     cluster: ClusterConnection,
     namespace: string,
     name: string,
-    createdByBroker: boolean,
+    options: ReleaseOptions,
   ): Promise<'deleted' | 'released' | 'absent'> {
     const api = await this.client(cluster);
     const existing = await this.read(api, cluster, namespace, name);
-    if (!existing || !isManaged(existing)) return 'absent';
+    // Gone, or no longer carrying a grant id the broker recorded (someone re-made it): not the broker's to touch.
+    if (!existing || !isOwned(existing, options.ownerIds)) return 'absent';
     try {
-      if (createdByBroker) {
+      if (options.ownership === 'created') {
         await api.delete(existing);
         return 'deleted';
       }
-      // An adopted account stays; only what the broker put on it goes.
+      // An adopted account stays; what the broker set goes back to what it was (null removes a key).
+      const before = recordedBefore(existing) ??
+        options.before ?? { labels: { [MANAGED_BY_LABEL]: null }, annotations: { [ROLE_ARN_ANNOTATION]: null } };
       const release = {
         apiVersion: 'v1',
         kind: 'ServiceAccount',
         metadata: {
           name,
           namespace,
-          labels: { [MANAGED_BY_LABEL]: null },
-          annotations: { [ROLE_ARN_ANNOTATION]: null, [REQUEST_ID_ANNOTATION]: null },
+          labels: { [MANAGED_BY_LABEL]: null, ...before.labels },
+          annotations: { [REQUEST_ID_ANNOTATION]: null, [ADOPTED_FROM_ANNOTATION]: null, ...before.annotations },
         },
       };
       await api.patch(release as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
@@ -156,8 +200,13 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
 
   private async client(cluster: ClusterConnection): Promise<KubernetesObjectApi> {
     // The token source renews tokens before EKS would refuse them; a new token means a new client.
-    const { token } = await this.tokens.getToken({ clusterName: cluster.name, region: cluster.region, partition: cluster.partition });
-    const key = `${cluster.name}|${cluster.endpoint}`;
+    const { token } = await this.tokens.getToken({
+      clusterName: cluster.name,
+      region: cluster.region,
+      partition: cluster.partition,
+      credentials: cluster.credentials,
+    });
+    const key = `${cluster.accountId ?? ''}|${cluster.name}|${cluster.endpoint}`;
     const cached = this.clients.get(key);
     if (cached?.token === token) return cached.api;
     const api = KubernetesObjectApi.makeApiClient(kubeConfigFor(cluster, token));

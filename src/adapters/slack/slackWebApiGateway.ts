@@ -57,6 +57,36 @@ export class SlackWebApiGateway implements SlackGateway {
     }
   }
 
+  async respond(responseUrl: string, message: SlackMessage & { replaceOriginal: boolean }): Promise<void> {
+    // The URL came in a signed payload, but it is still a URL the broker will POST to: only Slack's.
+    if (!this.isSlackResponseUrl(responseUrl)) {
+      throw new DependencyUnavailableError('SLACK_RESPONSE_URL_REFUSED', 'the response_url is not a Slack URL');
+    }
+    await this.call('response_url', async () => {
+      const response = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          text: message.text,
+          ...(message.blocks ? { blocks: message.blocks } : {}),
+          ...(message.replaceOriginal ? { replace_original: true } : { response_type: 'ephemeral', replace_original: false }),
+        }),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    });
+  }
+
+  private isSlackResponseUrl(url: string): boolean {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    const standIn = this.slackApiUrl ? new URL(this.slackApiUrl).origin : undefined;
+    return (parsed.protocol === 'https:' && parsed.hostname === 'hooks.slack.com') || parsed.origin === standIn;
+  }
+
   private async call<Output>(method: string, send: () => Promise<Output>): Promise<Output> {
     try {
       return await send();

@@ -64,8 +64,8 @@ export function accessRequestDeps(): AccessRequestDeps {
     workloads: new DynamoWorkloadStore(dynamoClient(), tableName()),
     clock: { now: () => new Date() },
     ids: { newId: () => randomUUID() },
-    // The EKS client is loaded only if a configured cluster has no issuer.
-    issuers: createClusterIssuerSource(async () => (await import('./eksDirectory')).clusterDirectory()),
+    // The EKS and STS clients are loaded only if a configured cluster has no issuer.
+    issuers: createClusterIssuerSource(async () => (await import('./accountSessions')).clusterIssuers()),
     buckets: bucketInspector(),
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: jobQueue('IRSA_BROKER_PROVISION_FUNCTION', ProvisionJobSchema, (job) => `provisioning of ${job.requestId}`),

@@ -1,6 +1,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { toAccessRequestView, type AccessRequestView } from '../../api/accessRequestView';
 import { NotFoundError } from '../../domain/errors';
+import type { AccessRequestRecord } from '../../domain/requestLifecycle';
+import { readerOf } from '../../usecases/getAccessRequest';
 import { loadBrokerConfig } from '../../config';
 import { callerIdentity, type IdentifiedEvent } from '../../middleware/callerIdentity';
 import { httpErrorResponse } from '../../middleware/httpErrorResponse';
@@ -33,4 +36,9 @@ export function accessRequestRoute<Deps = AccessRequestDeps>(
     .use(callerIdentity(() => loadBrokerConfig().identity) as unknown as middy.MiddlewareObj<RouteEvent>);
   if (body) handler.use(jsonBody({ optional: body === 'optional' }) as unknown as middy.MiddlewareObj<RouteEvent>);
   return handler.handler((event, context) => route(event, deps(), context));
+}
+
+/** A request as the route's caller may see it (other people's emails and groups only for approvers and auditors). */
+export function viewFor(record: AccessRequestRecord, event: RouteEvent): AccessRequestView {
+  return toAccessRequestView(record, readerOf(record, event.caller, { config: loadBrokerConfig() }).reader);
 }

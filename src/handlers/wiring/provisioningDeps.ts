@@ -1,8 +1,7 @@
-import { SdkIamGateway } from '../../adapters/aws/iamGateway';
 import type { ServiceAccountApplier } from '../../ports';
 import type { ProvisioningDeps } from '../../usecases/provisioningDeps';
 import { accessRequestDeps } from './accessRequestDeps';
-import { clusterDirectory } from './eksDirectory';
+import { accountSessions } from './accountSessions';
 
 let deps: ProvisioningDeps | undefined;
 let applier: Promise<ServiceAccountApplier> | undefined;
@@ -31,10 +30,13 @@ function serviceAccounts(): Promise<ServiceAccountApplier> {
 
 /** Dependencies of the functions that change IAM, built once per cold start. */
 export function provisioningDeps(): ProvisioningDeps {
+  const accounts = accountSessions();
   deps ??= {
     ...accessRequestDeps(),
-    iam: new SdkIamGateway(),
-    clusters: clusterDirectory(),
+    accounts,
+    // The hub's own session, for the use cases that do not yet ask `accounts` for the cluster's.
+    iam: accounts.hubSession().iam,
+    clusters: accounts.hubSession().clusters,
     knownOidcProviders: new Map(),
     serviceAccounts,
     verifier: grantVerifier,

@@ -35,8 +35,15 @@ export function rawBody(event: { body?: string; isBase64Encoded?: boolean }): st
   return event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
 }
 
-/** Verifies signature and freshness, then refuses replays; nothing is parsed before this passes. */
-export async function verifySlackEvent(event: { headers?: Record<string, string | undefined> }, body: string): Promise<void> {
+/** What a verified Slack request is: new work, or Slack's retry of work already taken on. */
+export type SlackDelivery = 'first' | 'retry';
+
+/**
+ * Verifies signature and freshness, then refuses replays; nothing is parsed before this passes.
+ * A retry (X-Slack-Retry-Num: Slack did not hear our answer in time) is verified too, but reported
+ * as such: the first delivery already queued the work, so a retry must not queue it again.
+ */
+export async function verifySlackEvent(event: { headers?: Record<string, string | undefined> }, body: string): Promise<SlackDelivery> {
   const signature = headerValue(event.headers, 'x-slack-signature');
   verifySlackSignature(
     body,
@@ -45,7 +52,12 @@ export async function verifySlackEvent(event: { headers?: Record<string, string 
     await slackSecret('SLACK_SIGNING_SECRET'),
     new Date(),
   );
+  if (headerValue(event.headers, 'x-slack-retry-num') !== undefined) return 'retry';
   replays ??= new DynamoReplayGuard(dynamoClient(), tableName());
   if (!(await replays.firstSeen(`slack:${signature}`, REPLAY_WINDOW_SECONDS)))
     throw new UnauthenticatedError('this Slack request was already received');
+  return 'first';
 }
+
+/** The answer to a retry: received, nothing done again, and Slack asked not to retry further. */
+export const RETRY_ACKNOWLEDGED = { statusCode: 200, headers: { 'x-slack-no-retry': '1' }, body: '' };

@@ -21,6 +21,7 @@ export function slackGateway(): SlackGateway {
     openView: async (triggerId, view) => (await gateway()).openView(triggerId, view),
     userEmail: async (userId) => (await gateway()).userEmail(userId),
     userIdByEmail: async (email) => (await gateway()).userIdByEmail(email),
+    respond: async (responseUrl, message) => (await gateway()).respond(responseUrl, message),
   };
   return slack;
 }

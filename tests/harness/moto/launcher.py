@@ -10,6 +10,8 @@ per cluster to prove that trust policies name the right one. When set, these var
   MOTO_EKS_ENDPOINT         API server URL, e.g. https://127.0.0.1:6443
   MOTO_EKS_CA_DATA          base64 PEM, as EKS returns certificateAuthority.data
   MOTO_EKS_ISSUER_TEMPLATE  OIDC issuer URL; {name} and {region} are replaced per cluster
+  MOTO_EKS_ISSUERS          JSON object, cluster name -> issuer URL; wins over the template for
+                            the clusters it names (npm start: the issuers config/broker.yaml names)
 
 The endpoint may use the same placeholders.
 
@@ -18,6 +20,7 @@ broker's bucket pre-flight proves a bucket's owner with it, so the launcher enfo
 403 AccessDenied when the bucket exists and another account owns it.
 """
 
+import json
 import os
 import sys
 import threading
@@ -39,6 +42,7 @@ def _patch_eks_clusters() -> None:
     endpoint = os.environ.get("MOTO_EKS_ENDPOINT")
     ca_data = os.environ.get("MOTO_EKS_CA_DATA")
     issuer = os.environ.get("MOTO_EKS_ISSUER_TEMPLATE")
+    issuers = json.loads(os.environ.get("MOTO_EKS_ISSUERS") or "{}")
     original_init = eks_models.Cluster.__init__
 
     # Wrapping __init__ (rather than rewriting ISSUER_TEMPLATE) is what gives each cluster its own
@@ -49,7 +53,9 @@ def _patch_eks_clusters() -> None:
             self.endpoint = _fill(endpoint, self)
         if ca_data:
             self.certificate_authority = {"data": ca_data}
-        if issuer:
+        if self.name in issuers:
+            self.identity = {"oidc": {"issuer": issuers[self.name]}}
+        elif issuer:
             self.identity = {"oidc": {"issuer": _fill(issuer, self)}}
 
     eks_models.Cluster.__init__ = init  # type: ignore[method-assign]

@@ -121,16 +121,17 @@ function tailOf(file) {
  * Starts moto through launcher.py on a free loopback port and waits until it answers.
  * Call ensureMotoVenv(root) first.
  * @param {string} root project root
- * @param {{ env?: Record<string, string>, timeoutMs?: number }} [options] env reaches the launcher (MOTO_EKS_*)
+ * @param {{ env?: Record<string, string>, timeoutMs?: number, port?: number }} [options] env reaches the
+ *   launcher (MOTO_EKS_*); port defaults to a free one
  * @returns {Promise<MotoServer>}
  */
-export async function startMoto(root, { env = {}, timeoutMs = 30_000 } = {}) {
+export async function startMoto(root, { env = {}, timeoutMs = 30_000, port: wantedPort = undefined } = {}) {
   const p = paths(root);
   if (!existsSync(p.python)) throw new Error(`moto venv missing at ${p.venv}: call ensureMotoVenv(root) first`);
   mkdirSync(p.logs, { recursive: true });
   pruneOldLogs(p.logs);
   const started = Date.now();
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const logFile = join(p.logs, `moto-${port}.log`);
   const fd = openSync(logFile, 'w');

@@ -100,6 +100,26 @@ describe('makeOpenApiDocument', () => {
     });
   });
 
+  it('documents POST /access-requests/{id}/extend with its body schema and the statuses the route gives', () => {
+    // Arrange
+    const extend = document.paths['/access-requests/{id}/extend']?.post as
+      { operationId: string; responses: Record<string, unknown>; requestBody: unknown } | undefined;
+
+    // Act
+    const statuses = Object.keys(extend?.responses ?? {});
+
+    // Assert
+    expect(extend?.operationId).toBe('extendAccessRequest');
+    expect(statuses).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409', '422']));
+    expect(extend?.requestBody).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ExtensionRequest' } } },
+    });
+    expect(document.components.schemas.ExtensionRequest?.required).toEqual(['durationHours', 'justification']);
+    expect(Object.keys(document.components.schemas.AccessRequestView?.properties ?? {})).toEqual(
+      expect.arrayContaining(['extension', 'expiryWarning']),
+    );
+  });
+
   it('gives every operation a unique operationId', () => {
     // Arrange
     const operations = Object.values(document.paths).flatMap((path) => Object.values(path));

@@ -187,6 +187,20 @@ describe('findAutoApproval', () => {
     expect(index).toBe(0);
   });
 
+  it.each([
+    ['a ServiceAccount pattern', { serviceAccountPattern: 'invoice-*' }],
+    ['the adoption of an existing ServiceAccount', { adoptExistingServiceAccount: true }],
+  ])('never auto-approves %s, even when every grant fits', (_what, extra) => {
+    // Arrange
+    const rule = makeRule({ autoApprove: [readOfSharedBuckets] });
+
+    // Act
+    const index = findAutoApproval(rule, request({ grants: [{ type: 's3', bucket: 'shared-reports', level: 'read' }], ...extra }), 24);
+
+    // Assert
+    expect(index).toBeUndefined();
+  });
+
   it('refuses a level the condition does not list', () => {
     // Arrange
     const rule = makeRule({ autoApprove: [readOfSharedBuckets] });

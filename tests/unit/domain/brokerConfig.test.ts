@@ -1,4 +1,4 @@
-import { BrokerConfigSchema, findCluster, type BrokerConfigInput } from '../../../src/domain/brokerConfig';
+import { BrokerConfigSchema, bucketAccountOf, findCluster, type BrokerConfigInput } from '../../../src/domain/brokerConfig';
 import { describeIssues } from '../../../src/domain/parseInput';
 import { makeTestConfig } from '../../support/brokerConfig';
 
@@ -46,15 +46,15 @@ describe('BrokerConfigSchema', () => {
     expect(config.clusters[0]?.partition).toBe('aws');
   });
 
-  it('accepts the test config with one cluster in each partition', () => {
+  it.each(['aws', 'aws-cn', 'aws-us-gov'] as const)('accepts the %s test config', (partition) => {
     // Arrange
-    const build = () => makeTestConfig();
+    const build = () => makeTestConfig({}, partition);
 
     // Act
     const config = build();
 
     // Assert
-    expect(config.clusters.map((cluster) => cluster.partition)).toEqual(['aws', 'aws-cn', 'aws-us-gov', 'aws']);
+    expect(config.clusters.every((cluster) => cluster.partition === partition)).toBe(true);
   });
 
   it.each([
@@ -124,14 +124,14 @@ describe('BrokerConfigSchema', () => {
 
   it('refuses a cluster whose inherited broker-wide boundary is in another partition', () => {
     // Arrange
-    const input = configInput({ clusters: [dev(), dev({ name: 'beijing', region: 'cn-north-1', partition: 'aws-cn' })] });
+    const input = configInput({ clusters: [dev({ name: 'beijing', region: 'cn-north-1', partition: 'aws-cn' })] });
 
     // Act
     const result = BrokerConfigSchema.safeParse(input);
 
     // Assert
     expect(describeIssues(result.error!)).toEqual([
-      { path: 'clusters.1.permissionsBoundaryArn', message: expect.stringContaining("not in the cluster's partition aws-cn") },
+      { path: 'clusters.0.permissionsBoundaryArn', message: expect.stringContaining("not in the cluster's partition aws-cn") },
     ]);
   });
 
@@ -173,7 +173,7 @@ describe('BrokerConfigSchema', () => {
 
   it("refuses a boundary in another account than the cluster's", () => {
     // Arrange: a second account's cluster inheriting the broker-wide boundary of the first
-    const input = configInput({ clusters: [dev(), dev({ name: 'prod', accountId: '444455556666' })] });
+    const input = configInput({ hubAccountId: '111122223333', clusters: [dev(), dev({ name: 'prod', accountId: '444455556666' })] });
 
     // Act
     const messages = issueMessages(input);
@@ -221,16 +221,103 @@ describe('BrokerConfigSchema', () => {
   });
 });
 
+describe('BrokerConfigSchema guardrails', () => {
+  it('refuses rolePath "/", under which the broker could write a *:* policy and attach it to any role, its own included', () => {
+    // Arrange / Act
+    const messages = issueMessages(configInput({ rolePath: '/' }));
+
+    // Assert
+    expect(messages).toEqual([expect.stringContaining('must not be "/"')]);
+  });
+
+  it.each(['/service-role/', '/aws-service-role/eks/', '/AWS-Reserved/sso/'])(
+    'refuses rolePath %s, where AWS keeps roles of its own',
+    (rolePath) => {
+      // Arrange / Act
+      const paths = issuePaths(configInput({ rolePath }));
+
+      // Assert
+      expect(paths).toEqual(['rolePath']);
+    },
+  );
+
+  it.each([
+    ['directly under the path', 'arn:aws:iam::111122223333:policy/irsa-broker/boundary'],
+    ['deeper under the path', 'arn:aws:iam::111122223333:policy/irsa-broker/fences/boundary'],
+    ['under the path in another case', 'arn:aws:iam::111122223333:policy/IRSA-Broker/boundary'],
+  ])('refuses a boundary %s, which the broker could rewrite', (_where, boundary) => {
+    // Arrange / Act
+    const paths = issuePaths(configInput({ permissionsBoundaryArn: boundary }));
+
+    // Assert
+    expect(paths).toEqual(['permissionsBoundaryArn']);
+  });
+
+  it("refuses a cluster's own boundary under the path too", () => {
+    // Arrange
+    const prod = dev({
+      name: 'prod',
+      accountId: '444455556666',
+      permissionsBoundaryArn: 'arn:aws:iam::444455556666:policy/irsa-broker/boundary',
+    });
+
+    // Act
+    const paths = issuePaths(configInput({ clusters: [dev(), prod], hubAccountId: '111122223333' }));
+
+    // Assert
+    expect(paths).toEqual(['clusters.1.permissionsBoundaryArn']);
+  });
+
+  it('accepts a boundary beside the path, and an AWS-managed one, which nobody in the account can change', () => {
+    // Arrange / Act
+    const paths = [
+      issuePaths(configInput({ permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/irsa-broker-boundary' })),
+      issuePaths(configInput({ permissionsBoundaryArn: 'arn:aws:iam::aws:policy/irsa-broker/ReadOnlyAccess' })),
+    ];
+
+    // Assert
+    expect(paths).toEqual([[], []]);
+  });
+});
+
+describe('bucketAccountOf', () => {
+  const config = BrokerConfigSchema.parse(
+    configInput({ bucketAccounts: { 'partner-drop': '999988887777', 'shared-*': '555566667777', constructor: '123412341234' } }),
+  );
+  const cluster = { accountId: '111122223333' };
+
+  it.each([
+    ['a bucket config names', 'partner-drop', '999988887777'],
+    ['a bucket a glob matches', 'shared-logs', '555566667777'],
+    ['any other bucket', 'acme-invoices', '111122223333'],
+    ['a bucket named like an object property', 'constructor', '123412341234'],
+  ])('gives %s its owner account', (_what, bucket, account) => {
+    // Arrange / Act
+    const owner = bucketAccountOf(config, cluster, bucket);
+
+    // Assert
+    expect(owner).toBe(account);
+  });
+
+  it('never takes an inherited property for an owner: "constructor" unnamed is the cluster\'s', () => {
+    // Arrange / Act
+    const owner = bucketAccountOf(BrokerConfigSchema.parse(configInput()), cluster, 'constructor');
+
+    // Assert
+    expect(owner).toBe('111122223333');
+  });
+});
+
 describe('findCluster', () => {
   it('finds a configured cluster by its exact name', () => {
     // Arrange
     const config = makeTestConfig();
 
     // Act
-    const cluster = findCluster(config, 'beijing');
+    const cluster = findCluster(config, 'described');
 
     // Assert
-    expect(cluster?.partition).toBe('aws-cn');
+    expect(cluster?.name).toBe('described');
   });
 
   it.each(['Dev', 'DEV', 'dev ', 'unknown'])('finds nothing for %j', (name) => {
@@ -248,3 +335,150 @@ describe('findCluster', () => {
 function rule(id: string) {
   return { id, namespaces: ['payments'], ownerGroups: ['team-payments'], approverGroups: ['payments-leads'] };
 }
+
+describe('BrokerConfigSchema across accounts and partitions', () => {
+  const prod = (overrides: Record<string, unknown> = {}) =>
+    dev({ name: 'prod', accountId: '444455556666', permissionsBoundaryArn: 'arn:aws:iam::444455556666:policy/b', ...overrides });
+
+  it('accepts clusters in several accounts once the hub account is named', () => {
+    // Arrange
+    const input = configInput({ hubAccountId: '111122223333', clusters: [dev(), prod()] });
+
+    // Act
+    const config = BrokerConfigSchema.parse(input);
+
+    // Assert
+    expect(config).toMatchObject({ hubAccountId: '111122223333', accounts: {} });
+  });
+
+  it('asks for hubAccountId when clusters are in several accounts', () => {
+    // Arrange
+    const input = configInput({ clusters: [dev(), prod()] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([
+      { path: 'hubAccountId', message: expect.stringContaining('set it to the account the broker is deployed in') },
+    ]);
+  });
+
+  it.each([
+    ['cn-north-1', 'aws', "is in partition aws-cn, not the cluster's partition aws; set partition: aws-cn"],
+    ['us-gov-west-1', 'aws', 'is in partition aws-us-gov'],
+    ['eu-west-1', 'aws-cn', "is in partition aws, not the cluster's partition aws-cn"],
+    ['us-iso-east-1', 'aws', 'is in none of the partitions'],
+  ])('refuses the region %s for a cluster in partition %s, saying which partition it is in', (region, partition, message) => {
+    // Arrange
+    const boundary = `arn:${partition}:iam::111122223333:policy/b`;
+    const input = configInput({ clusters: [dev({ region, partition, permissionsBoundaryArn: boundary })] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([{ path: 'clusters.0.region', message: expect.stringContaining(message) }]);
+  });
+
+  it('refuses clusters in two partitions, because roles cannot be assumed across them', () => {
+    // Arrange
+    const beijing = dev({
+      name: 'beijing',
+      region: 'cn-north-1',
+      partition: 'aws-cn',
+      accountId: '222233334444',
+      permissionsBoundaryArn: 'arn:aws-cn:iam::222233334444:policy/b',
+    });
+    const input = configInput({ hubAccountId: '111122223333', clusters: [dev(), beijing] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([
+      { path: 'clusters.1.partition', message: expect.stringContaining('deploy one broker per partition') },
+    ]);
+  });
+
+  it.each([
+    ['https://oidc.example.com:8443/id/X', 'remove a port'],
+    ['https://oidc.example.com:443/id/X', 'remove a port'],
+    ['https://oidc.example.com/id/X?tenant=1', 'remove a query'],
+    ['https://oidc.example.com/id/X#frag', 'remove a fragment'],
+    ['https://user:secret@oidc.example.com/id/X', 'remove userinfo'],
+    ['https://oidc.example.com/id/X/', 'must not end with "/"'],
+  ])('refuses the issuer %s, saying what to remove', (oidcIssuer, message) => {
+    // Arrange
+    const input = configInput({ clusters: [dev({ oidcIssuer })] });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([{ path: 'clusters.0.oidcIssuer', message: expect.stringContaining(message) }]);
+  });
+
+  it.each(['https://oidc.eks.eu-west-1.amazonaws.com/id/ABC', 'https://issuer.example.com'])('accepts the issuer %s', (oidcIssuer) => {
+    // Arrange
+    const input = configInput({ clusters: [dev({ oidcIssuer })] });
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toEqual([]);
+  });
+
+  it.each([
+    ['in another account than the one it is listed for', 'arn:aws:iam::555566667777:role/irsa-broker/p', 'use one in 444455556666'],
+    ["outside the clusters' partition", 'arn:aws-cn:iam::444455556666:role/p', "not in the clusters' partition aws"],
+  ])('refuses a provisioner role %s', (_, provisionerRoleArn, message) => {
+    // Arrange
+    const input = configInput({
+      hubAccountId: '111122223333',
+      clusters: [dev(), prod()],
+      accounts: { '444455556666': { provisionerRoleArn } },
+    });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([
+      { path: 'accounts.444455556666.provisionerRoleArn', message: expect.stringContaining(message) },
+    ]);
+  });
+
+  it('refuses an account entry no cluster uses, so the broker may assume only roles it needs', () => {
+    // Arrange
+    const input = configInput({ accounts: { '999988887777': {} } });
+
+    // Act
+    const result = BrokerConfigSchema.safeParse(input);
+
+    // Assert
+    expect(describeIssues(result.error!)).toEqual([
+      { path: 'accounts.999988887777', message: expect.stringContaining('no configured cluster is in account 999988887777') },
+    ]);
+  });
+
+  it.each([
+    ['accounts.1234', { accounts: { '1234': {} } }],
+    [
+      'accounts.111122223333.provisionerRoleArn',
+      { accounts: { '111122223333': { provisionerRoleArn: 'arn:aws:iam::111122223333:user/u' } } },
+    ],
+    ['accounts.111122223333.externalId', { accounts: { '111122223333': { externalId: 'x' } } }],
+    ['hubAccountId', { hubAccountId: 'hub' }],
+  ])('names the field %s of an invalid account setting', (path, overrides) => {
+    // Arrange
+    const input = configInput(overrides);
+
+    // Act
+    const paths = issuePaths(input);
+
+    // Assert
+    expect(paths).toContain(path);
+  });
+});

@@ -20,6 +20,7 @@ const grant = (level: S3Grant['level'], prefix?: string): S3Grant => ({
   level,
   ...(prefix ? { prefix } : {}),
 });
+const owner = () => '111122223333';
 const kmsOf = (statements: PolicyStatement[]) => statements.find((statement) => statement.Sid?.startsWith('S3Kms'));
 
 describe('makePermissionPolicy with an SSE-KMS bucket', () => {
@@ -29,13 +30,13 @@ describe('makePermissionPolicy with an SSE-KMS bucket', () => {
     ['read-write', ['kms:Decrypt', 'kms:GenerateDataKey']],
   ] as const)('gives level %s exactly the KMS actions %j on the key', (level, actions) => {
     const keys = new Map([['acme-invoices', { kmsKeyArn: KEY, region: 'eu-west-1', bucketKeyEnabled: false }]]);
-    const statement = kmsOf(makePermissionPolicy([grant(level, 'exports/')], 'aws', keys)!.Statement);
+    const statement = kmsOf(makePermissionPolicy([grant(level, 'exports/')], 'aws', owner, keys)!.Statement);
     expect(statement).toMatchObject({ Effect: 'Allow', Action: actions, Resource: KEY });
   });
 
   it('gives a list-only grant no KMS statement (listing decrypts nothing)', () => {
     const keys = new Map([['acme-invoices', { kmsKeyArn: KEY, region: 'eu-west-1', bucketKeyEnabled: false }]]);
-    expect(kmsOf(makePermissionPolicy([grant('list')], 'aws', keys)!.Statement)).toBeUndefined();
+    expect(kmsOf(makePermissionPolicy([grant('list')], 'aws', owner, keys)!.Statement)).toBeUndefined();
   });
 
   it.each([
@@ -50,7 +51,7 @@ describe('makePermissionPolicy with an SSE-KMS bucket', () => {
     'in %s %s (prefix %s, bucket key %s) limits KMS to %s and context %s',
     (partition, region, prefix, bucketKeyEnabled, via, context) => {
       const keys = new Map([['acme-invoices', { kmsKeyArn: KEY, region, bucketKeyEnabled }]]);
-      const statement = kmsOf(makePermissionPolicy([grant('read', prefix)], partition, keys)!.Statement);
+      const statement = kmsOf(makePermissionPolicy([grant('read', prefix)], partition, owner, keys)!.Statement);
       expect(statement?.Condition).toEqual({
         StringEquals: { 'kms:ViaService': via },
         StringLike: { 'kms:EncryptionContext:aws:s3:arn': context },
@@ -60,15 +61,15 @@ describe('makePermissionPolicy with an SSE-KMS bucket', () => {
   );
 
   it('adds nothing for a bucket without a key, and leaves the S3 statements as they were', () => {
-    const withoutKeys = makePermissionPolicy([grant('read', 'exports/')], 'aws');
+    const withoutKeys = makePermissionPolicy([grant('read', 'exports/')], 'aws', owner);
     const keys = new Map([['other-bucket', { kmsKeyArn: KEY, region: 'eu-west-1', bucketKeyEnabled: false }]]);
-    expect(makePermissionPolicy([grant('read', 'exports/')], 'aws', keys)).toEqual(withoutKeys);
+    expect(makePermissionPolicy([grant('read', 'exports/')], 'aws', owner, keys)).toEqual(withoutKeys);
   });
 });
 
 describe('makeBucketPolicyStatements', () => {
   it("copies the role's S3 statements on that bucket (prefix condition included) with the role as principal", () => {
-    const policy = makePermissionPolicy([grant('read', 'exports/'), { type: 's3', bucket: 'other', level: 'read' }], 'aws');
+    const policy = makePermissionPolicy([grant('read', 'exports/'), { type: 's3', bucket: 'other', level: 'read' }], 'aws', owner);
     const statements = makeBucketPolicyStatements(policy, 'aws', 'acme-invoices', ROLE);
     expect(statements).toEqual([
       {
@@ -91,13 +92,13 @@ describe('makeBucketPolicyStatements', () => {
 
   it('never copies the KMS statement (the key policy is not the bucket policy)', () => {
     const keys = new Map([['acme-invoices', { kmsKeyArn: KEY, region: 'eu-west-1', bucketKeyEnabled: false }]]);
-    const statements = makeBucketPolicyStatements(makePermissionPolicy([grant('read')], 'aws', keys), 'aws', 'acme-invoices', ROLE);
+    const statements = makeBucketPolicyStatements(makePermissionPolicy([grant('read')], 'aws', owner, keys), 'aws', 'acme-invoices', ROLE);
     expect(statements.flatMap((statement) => statement.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
 });
 
 describe('bucketPolicyAdmits', () => {
-  const wanted = makeBucketPolicyStatements(makePermissionPolicy([grant('read', 'exports/')], 'aws'), 'aws', 'acme-invoices', ROLE);
+  const wanted = makeBucketPolicyStatements(makePermissionPolicy([grant('read', 'exports/')], 'aws', owner), 'aws', 'acme-invoices', ROLE);
   const policy = (...statements: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
   const allow = (principal: unknown, action: unknown, resource: unknown) => ({
     Effect: 'Allow',
@@ -137,7 +138,7 @@ describe('bucketPolicyAdmits', () => {
 });
 
 describe('assessBuckets', () => {
-  const config = makeTestConfig({ bucketOwners: { 'partner-*': '222222222222' } });
+  const config = makeTestConfig({ bucketAccounts: { 'partner-*': '222222222222' } });
   const cluster = config.clusters[0]!;
   const found = (owner: string, extra: Partial<Extract<BucketFacts, { status: 'found' }>> = {}): BucketFacts => ({
     status: BucketFactsStatus.Found,
@@ -148,8 +149,8 @@ describe('assessBuckets', () => {
     ...extra,
   });
 
-  it('tries the cluster account first, then the account config allows for the bucket', () => {
-    expect(expectedBucketOwners(config, cluster, 'partner-exports')).toEqual([cluster.accountId, '222222222222']);
+  it('expects exactly the owner bucketAccounts names (the s3:ResourceAccount of the policy), else the cluster account', () => {
+    expect(expectedBucketOwners(config, cluster, 'partner-exports')).toEqual(['222222222222']);
     expect(expectedBucketOwners(config, cluster, 'acme-invoices')).toEqual([cluster.accountId]);
   });
 

@@ -23,6 +23,7 @@ function plannedObjects(overrides: Partial<PlannedIamObjects> = {}): PlannedIamO
     permissionPolicy: makePermissionPolicy(
       [S3GrantSchema.parse({ type: 's3', bucket: 'acme-invoices', prefix: 'exports', level: 'read' })],
       'aws',
+      () => '111122223333',
     ),
     tags: makeTags({ cluster: 'dev', namespace: 'payments', serviceAccount: 'invoice-exporter', extraTags: { 'cost-center': 'platform' } }),
     ...overrides,
@@ -45,9 +46,9 @@ const tags = (count: number): Tag[] => Array.from({ length: count }, (_, index) 
 /** A permission policy far beyond IAM's 6,144 characters: many long prefixes on many long buckets. */
 function oversizedPermissionPolicy(): PolicyDocument {
   const grants = Array.from({ length: 20 }, (_, index) =>
-    S3GrantSchema.parse({ type: 's3', bucket: `bucket-${index}-${'b'.repeat(50)}`, prefix: 'p'.repeat(128), level: 'read-write' }),
+    S3GrantSchema.parse({ type: 's3', bucket: `bucket-${index}-${'b'.repeat(50)}`, prefix: 'p'.repeat(100), level: 'read-write' }),
   );
-  const document = makePermissionPolicy(grants, 'aws');
+  const document = makePermissionPolicy(grants, 'aws', () => '111122223333');
   if (!document) throw new Error('expected a permission policy');
   return document;
 }

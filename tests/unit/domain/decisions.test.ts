@@ -40,7 +40,9 @@ describe('approve', () => {
 
     // Assert
     expect(approved.status).toBe(RequestStatus.Approved);
-    expect(approved.approvals).toEqual([{ subject: 'bob', email: 'bob@example.com', at: NOW.toISOString(), comment: 'looks right' }]);
+    expect(approved.approvals).toEqual([
+      { subject: 'bob', email: 'bob@example.com', source: 'jwt', at: NOW.toISOString(), comment: 'looks right' },
+    ]);
     expect(approved.events.at(-1)).toMatchObject({
       type: AuditEventType.Approved,
       from: 'pending',
@@ -130,6 +132,94 @@ describe('approve', () => {
 
     // Assert
     expect(error).toMatchObject({ code: 'SELF_APPROVAL' });
+  });
+
+  describe('one person, one identity', () => {
+    const ownerAndApprover = ['team-payments', 'payments-leads'];
+
+    it('refuses the requester coming back through Slack under another subject, joined by the people map, as SELF_APPROVAL', () => {
+      // Arrange: alice's token has no email; the people map ties her Slack user to the same person.
+      const requester: CallerIdentity = { subject: '00u1alice', groups: ['team-payments'], source: 'jwt', person: 'alice' };
+      const fromSlack: CallerIdentity = { subject: 'alice-in-slack', groups: ownerAndApprover, source: 'slack', person: 'alice' };
+      const record = makeAccessRequestRecord({ requester });
+
+      // Act
+      const error = errorOf(() => approve(record, makeRule(), fromSlack, NOW));
+
+      // Assert
+      expect(error).toMatchObject({ code: 'SELF_APPROVAL' });
+    });
+
+    it('refuses an approver config joins to nobody when they could have made the request, with APPROVER_NOT_JOINED', () => {
+      // Arrange: a second login without an email, which nothing joins to alice (or to anyone).
+      const unjoined: CallerIdentity = { subject: 'alice-second-login', groups: ownerAndApprover, source: 'jwt' };
+      const record = makeAccessRequestRecord({ requester: { ...alice, person: 'email:alice@example.com' } });
+
+      // Act
+      const error = errorOf(() => approve(record, makeRule(), unjoined, NOW));
+
+      // Assert
+      expect(error).toBeInstanceOf(ForbiddenError);
+      expect(error).toMatchObject({ code: 'APPROVER_NOT_JOINED', details: { rule: 'payments' } });
+    });
+
+    it("refuses a would-be requester deciding on an unjoined requester's request, with REQUESTER_NOT_JOINED", () => {
+      // Arrange: the requester's token had no email, so nothing says the approver is someone else.
+      const requester: CallerIdentity = { subject: 'okta|00u1', groups: ['team-payments'], source: 'jwt' };
+      const approver: CallerIdentity = {
+        subject: 'U0ALICE',
+        email: 'alice@example.com',
+        groups: ownerAndApprover,
+        source: 'slack',
+        person: 'email:alice@example.com',
+      };
+
+      // Act
+      const error = errorOf(() => approve(makeAccessRequestRecord({ requester }), makeRule(), approver, NOW));
+
+      // Assert
+      expect(error).toMatchObject({ code: 'REQUESTER_NOT_JOINED' });
+    });
+
+    it('lets an unjoined approver who could not have made the request approve', () => {
+      // Arrange
+      const record = makeAccessRequestRecord();
+
+      // Act
+      const approved = approve(record, makeRule(), carol, NOW);
+
+      // Assert
+      expect(approved.status).toBe(RequestStatus.Approved);
+    });
+
+    it('counts two sessions of one IAM role as one approver: the second is ALREADY_APPROVED', () => {
+      // Arrange
+      const rule = makeRule({ requiredApprovals: 2 });
+      const session = (name: string): CallerIdentity => ({
+        subject: `arn:aws:sts::111122223333:assumed-role/approver-bot/${name}`,
+        groups: ['payments-leads'],
+        source: 'iam',
+      });
+      const once = approve(makeAccessRequestRecord({ rule }), rule, session('first'), NOW);
+
+      // Act
+      const error = errorOf(() => approve(once, rule, session('second'), NOW));
+
+      // Assert
+      expect(error).toMatchObject({ code: 'ALREADY_APPROVED' });
+    });
+
+    it('counts two identities joined to one person as one approver', () => {
+      // Arrange
+      const rule = makeRule({ requiredApprovals: 2 });
+      const once = approve(makeAccessRequestRecord({ rule }), rule, { ...approverNamed('okta|dan'), person: 'dan' }, NOW);
+
+      // Act
+      const error = errorOf(() => approve(once, rule, { ...approverNamed('U0DAN'), source: 'slack', person: 'dan' }, NOW));
+
+      // Assert
+      expect(error).toMatchObject({ code: 'ALREADY_APPROVED' });
+    });
   });
 
   it.each(['approved', 'provisioning', 'active', 'failed', 'revoked', 'expired', 'rejected', 'cancelled'] as const)(

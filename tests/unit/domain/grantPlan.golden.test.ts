@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { AccessRequestSchema, type AccessRequestInput } from '../../../src/domain/accessRequest';
 import { findCluster } from '../../../src/domain/brokerConfig';
 import { makeGrantPlan } from '../../../src/domain/grantPlan';
+import type { Partition } from '../../../src/domain/names';
 import { makeTestConfig } from '../../support/brokerConfig';
 import { serviceAccountTemplate } from '../../support/serviceAccountTemplate';
 
 const GOLDEN_DIR = join(__dirname, '../../fixtures/plans');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-const cases: Record<string, { request: AccessRequestInput; allowSubjectPatterns?: boolean }> = {
+const cases: Record<string, { request: AccessRequestInput; allowSubjectPatterns?: boolean; partition?: Partition }> = {
   'one-bucket-read': {
     request: {
       cluster: 'dev',
@@ -41,6 +42,7 @@ const cases: Record<string, { request: AccessRequestInput; allowSubjectPatterns?
     },
   },
   'partition-aws-cn': {
+    partition: 'aws-cn',
     request: {
       cluster: 'beijing',
       namespace: 'web',
@@ -49,6 +51,7 @@ const cases: Record<string, { request: AccessRequestInput; allowSubjectPatterns?
     },
   },
   'partition-aws-us-gov': {
+    partition: 'aws-us-gov',
     request: {
       cluster: 'govcloud',
       namespace: 'records',
@@ -69,8 +72,8 @@ const cases: Record<string, { request: AccessRequestInput; allowSubjectPatterns?
 };
 
 describe('makeGrantPlan golden files', () => {
-  it.each(Object.entries(cases))('pins policy, trust and manifest for %s', (name, { request, allowSubjectPatterns }) => {
-    const config = makeTestConfig({ allowSubjectPatterns: allowSubjectPatterns ?? false });
+  it.each(Object.entries(cases))('pins policy, trust and manifest for %s', (name, { request, allowSubjectPatterns, partition }) => {
+    const config = makeTestConfig({ allowSubjectPatterns: allowSubjectPatterns ?? false }, partition);
     const parsed = AccessRequestSchema.parse(request);
     const cluster = findCluster(config, parsed.cluster)!;
     const plan = makeGrantPlan({

@@ -5,7 +5,7 @@ import { checkIamLimits, IamLimits } from '../../../src/domain/checkIamLimits';
 import { BrokerError } from '../../../src/domain/errors';
 import { GrantPlanSchema, makeGrantPlan, type GrantPlan } from '../../../src/domain/grantPlan';
 import { makeRoleName } from '../../../src/domain/makeRoleName';
-import { partitionOfArn } from '../../../src/domain/names';
+import { MAX_KEY_PREFIX_LENGTH, partitionOfArn } from '../../../src/domain/names';
 import { toErrorResponse } from '../../../src/middleware/httpErrorResponse';
 import type { ClusterIssuerSource } from '../../../src/ports';
 import { planGrant, type PlanGrantDeps } from '../../../src/usecases/planGrant';
@@ -84,13 +84,17 @@ const KEY_CHARS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const keySegment = fc
   .string({ unit: fc.constantFrom(...KEY_CHARS), minLength: 1, maxLength: 40, size: 'max' })
   .map((segment) => (segment === '.' || segment === '..' ? 'dot' : segment));
-const longestKeyPrefix = fc.string({ unit: fc.constantFrom(...KEY_CHARS), minLength: 128, maxLength: 128 });
+const longestKeyPrefix = fc.string({
+  unit: fc.constantFrom(...KEY_CHARS),
+  minLength: MAX_KEY_PREFIX_LENGTH,
+  maxLength: MAX_KEY_PREFIX_LENGTH,
+});
 const keyPrefix = fc.oneof(
   fc.tuple(fc.array(keySegment, { minLength: 1, maxLength: 8 }), fc.boolean()).map(([segments, trailingSlash]) => {
     const kept: string[] = [];
-    for (const segment of segments) if ([...kept, segment].join('/').length <= 128) kept.push(segment);
+    for (const segment of segments) if ([...kept, segment].join('/').length <= MAX_KEY_PREFIX_LENGTH) kept.push(segment);
     const prefix = kept.join('/');
-    return trailingSlash && prefix.length < 128 ? `${prefix}/` : prefix;
+    return trailingSlash && prefix.length < MAX_KEY_PREFIX_LENGTH ? `${prefix}/` : prefix;
   }),
   longestKeyPrefix,
 );
@@ -105,7 +109,7 @@ const s3Grant = fc.record(
   { requiredKeys: ['type', 'bucket', 'level'] },
 );
 
-/** The largest S3 grant the schema allows: every action on a 63-character bucket and a 128-character prefix. */
+/** The largest S3 grant the schema allows: every action on a 63-character bucket and a prefix of the longest length allowed. */
 const largestS3Grant = fc.record({
   type: fc.constant('s3' as const),
   bucket: exactLabel(63).filter(isAllowedBucketName),
@@ -169,10 +173,14 @@ function resourcesOf(plan: GrantPlan): string[] {
   );
 }
 
+/** The other partitions' clusters: one deployment serves one partition, so each has its own config. */
+const partitionConfigs: BrokerConfig[] = [propertyConfig, makeTestConfig({}, 'aws-cn'), makeTestConfig({}, 'aws-us-gov')];
+
 function planFor(input: AccessRequestInput): GrantPlan {
   const request = AccessRequestSchema.parse(input);
-  const cluster = findCluster(propertyConfig, request.cluster)!;
-  return makeGrantPlan({ request, cluster, issuerUrl: issuerOf(cluster), config: propertyConfig, serviceAccountTemplate });
+  const config = partitionConfigs.find((candidate) => findCluster(candidate, request.cluster))!;
+  const cluster = findCluster(config, request.cluster)!;
+  return makeGrantPlan({ request, cluster, issuerUrl: issuerOf(cluster), config, serviceAccountTemplate });
 }
 
 describe('makeGrantPlan on arbitrary valid requests', () => {
@@ -181,7 +189,7 @@ describe('makeGrantPlan on arbitrary valid requests', () => {
     const grants = Array.from({ length: MAX_GRANTS_PER_REQUEST }, (_, index) => ({
       type: 's3' as const,
       bucket: `${index}${'b'.repeat(62)}`,
-      prefix: 'p'.repeat(128),
+      prefix: 'p'.repeat(MAX_KEY_PREFIX_LENGTH),
       level: 'read-write' as const,
     }));
     const input = {

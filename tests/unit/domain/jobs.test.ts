@@ -1,5 +1,7 @@
 import { encodeJob, MAX_JOB_PAYLOAD_BYTES, notifyJobOf, ProvisionJobSchema, SlackJobSchema, type SlackJob } from '../../../src/domain/jobs';
-import { makeAccessRequestRecord } from '../../support/accessRequestRecord';
+import { activatePlanOnly } from '../../../src/domain/decisions';
+import { requestExtension } from '../../../src/domain/extensions';
+import { alice, makeAccessRequestRecord, makeRule } from '../../support/accessRequestRecord';
 
 const id = '6f1c2a4e-1b2c-4d5e-8f90-123456789abc';
 const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes));
@@ -43,6 +45,41 @@ describe('notifyJobOf', () => {
     const record = makeAccessRequestRecord();
     const job = notifyJobOf(record, true);
     expect(job).toEqual({ kind: 'notify', requestId: record.id, isNew: true, status: record.status, statusChanged: false });
+    expect(SlackJobSchema.parse(job)).toEqual(job);
+  });
+});
+
+describe('notifyJobOf for changes that keep the status', () => {
+  it('names an extension request with the hours asked and the current expiry, and nothing of the record beyond', () => {
+    // Arrange
+    const rule = makeRule();
+    const active = activatePlanOnly(
+      { ...makeAccessRequestRecord({ rule, durationHours: 24 }), status: 'approved' },
+      new Date('2030-01-01T10:00:00.000Z'),
+    );
+    const asked = requestExtension(
+      active,
+      rule,
+      alice,
+      { durationHours: 48, justification: 'one more week' },
+      new Date('2030-01-02T09:00:00.000Z'),
+    );
+
+    // Act
+    const job = notifyJobOf(asked, false);
+
+    // Assert
+    expect(job).toEqual({
+      kind: 'notify',
+      requestId: asked.id,
+      isNew: false,
+      status: 'active',
+      statusChanged: false,
+      note: 'one more week',
+      event: 'extension-requested',
+      expiresAt: active.expiresAt,
+      extensionHours: 48,
+    });
     expect(SlackJobSchema.parse(job)).toEqual(job);
   });
 });

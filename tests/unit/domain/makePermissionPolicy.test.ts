@@ -7,10 +7,15 @@ function s3Grant(grant: { bucket: string; level: 'read' | 'write' | 'read-write'
   return S3GrantSchema.parse({ type: 's3', ...grant });
 }
 
+const ACCOUNT = '111122223333';
+/** Every bucket owned by the cluster's account, as when config names no other. */
+const clusterAccount = () => ACCOUNT;
+const owned = { StringEquals: { 's3:ResourceAccount': ACCOUNT } };
+
 const sqsReadOnly: Grant = { type: 'managed-policy', arn: 'arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess' };
 
 function statementsOf(grants: Grant[], partition: 'aws' | 'aws-cn' | 'aws-us-gov' = 'aws'): PolicyStatement[] {
-  const document = makePermissionPolicy(grants, partition);
+  const document = makePermissionPolicy(grants, partition, clusterAccount);
   if (!document) throw new Error('expected a permission policy');
   return document.Statement;
 }
@@ -21,14 +26,14 @@ describe('makePermissionPolicy', () => {
     const grants = [s3Grant({ bucket: 'acme-reports', level: 'read' })];
 
     // Act
-    const document = makePermissionPolicy(grants, 'aws');
+    const document = makePermissionPolicy(grants, 'aws', clusterAccount);
 
     // Assert
     expect(document).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'S3Objects1', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::acme-reports/*' },
-        { Sid: 'S3List1', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-reports' },
+        { Sid: 'S3Objects1', Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::acme-reports/*', Condition: owned },
+        { Sid: 'S3List1', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-reports', Condition: owned },
       ],
     });
   });
@@ -47,6 +52,7 @@ describe('makePermissionPolicy', () => {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Resource: 'arn:aws:s3:::acme-landing/*',
+        Condition: owned,
       },
     ]);
     expect(JSON.stringify(statements)).not.toContain('s3:ListBucket');
@@ -67,8 +73,9 @@ describe('makePermissionPolicy', () => {
         Effect: 'Allow',
         Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
         Resource: 'arn:aws:s3:::acme-invoices/*',
+        Condition: owned,
       },
-      { Sid: 'S3List1', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-invoices' },
+      { Sid: 'S3List1', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-invoices', Condition: owned },
     ]);
   });
 
@@ -80,7 +87,9 @@ describe('makePermissionPolicy', () => {
     const statements = statementsOf(grants);
 
     // Assert
-    expect(statements).toEqual([{ Sid: 'S3List1', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-archive' }]);
+    expect(statements).toEqual([
+      { Sid: 'S3List1', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-archive', Condition: owned },
+    ]);
   });
 
   it('narrows objects to bucket/prefix/* and listing to a StringLike s3:prefix condition', () => {
@@ -97,11 +106,11 @@ describe('makePermissionPolicy', () => {
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: 'arn:aws:s3:::acme-invoices',
-      Condition: { StringLike: { 's3:prefix': 'exports/2026/*' } },
+      Condition: { ...owned, StringLike: { 's3:prefix': 'exports/2026/*' } },
     });
   });
 
-  it('puts no condition on listing a whole bucket', () => {
+  it('puts no prefix condition on listing a whole bucket', () => {
     // Arrange
     const grants = [s3Grant({ bucket: 'acme-archive', level: 'list' })];
 
@@ -109,7 +118,26 @@ describe('makePermissionPolicy', () => {
     const [listing] = statementsOf(grants);
 
     // Assert
-    expect(listing).not.toHaveProperty('Condition');
+    expect(listing?.Condition).toEqual(owned);
+  });
+
+  it("pins every statement to the bucket owner's account, so a bucket name someone else takes over grants nothing", () => {
+    // Arrange: the attack: "acme-invoices" deleted, re-created in the attacker's account.
+    const grants = [
+      s3Grant({ bucket: 'acme-invoices', prefix: 'exports', level: 'read-write' }),
+      s3Grant({ bucket: 'partner-drop', level: 'write' }),
+    ];
+    const owners: Record<string, string> = { 'acme-invoices': ACCOUNT, 'partner-drop': '999988887777' };
+
+    // Act
+    const statements = makePermissionPolicy(grants, 'aws', (bucket) => owners[bucket]!)?.Statement ?? [];
+
+    // Assert
+    expect(statements.map((statement) => [statement.Sid, statement.Condition?.StringEquals])).toEqual([
+      ['S3Objects1', { 's3:ResourceAccount': ACCOUNT }],
+      ['S3List1', { 's3:ResourceAccount': ACCOUNT }],
+      ['S3Objects2', { 's3:ResourceAccount': '999988887777' }],
+    ]);
   });
 
   it('never lets a prefix grant reach a sibling prefix that merely starts with the same letters', () => {
@@ -121,7 +149,7 @@ describe('makePermissionPolicy', () => {
 
     // Assert
     expect(objects?.Resource).toBe('arn:aws:s3:::acme-reports/reports/*');
-    expect(listing?.Condition).toEqual({ StringLike: { 's3:prefix': 'reports/*' } });
+    expect(listing?.Condition).toEqual({ ...owned, StringLike: { 's3:prefix': 'reports/*' } });
   });
 
   it.each([
@@ -151,8 +179,8 @@ describe('makePermissionPolicy', () => {
     ];
 
     // Act
-    const forwards = makePermissionPolicy(grants, 'aws');
-    const backwards = makePermissionPolicy([...grants].reverse(), 'aws');
+    const forwards = makePermissionPolicy(grants, 'aws', clusterAccount);
+    const backwards = makePermissionPolicy([...grants].reverse(), 'aws', clusterAccount);
 
     // Assert
     expect(backwards).toEqual(forwards);
@@ -163,8 +191,8 @@ describe('makePermissionPolicy', () => {
     const grant = s3Grant({ bucket: 'acme-reports', prefix: 'daily', level: 'read' });
 
     // Act
-    const once = makePermissionPolicy([grant], 'aws');
-    const thrice = makePermissionPolicy([grant, grant, { ...grant }], 'aws');
+    const once = makePermissionPolicy([grant], 'aws', clusterAccount);
+    const thrice = makePermissionPolicy([grant, grant, { ...grant }], 'aws', clusterAccount);
 
     // Assert
     expect(thrice).toEqual(once);
@@ -178,10 +206,12 @@ describe('makePermissionPolicy', () => {
     ];
 
     // Act
-    const document = makePermissionPolicy(grants, 'aws');
+    const document = makePermissionPolicy(grants, 'aws', clusterAccount);
 
     // Assert
-    expect(document).toEqual(makePermissionPolicy([s3Grant({ bucket: 'acme-invoices', prefix: 'exports/', level: 'read-write' })], 'aws'));
+    expect(document).toEqual(
+      makePermissionPolicy([s3Grant({ bucket: 'acme-invoices', prefix: 'exports/', level: 'read-write' })], 'aws', clusterAccount),
+    );
   });
 
   it('returns null when the request holds only managed policies', () => {
@@ -189,7 +219,7 @@ describe('makePermissionPolicy', () => {
     const grants = [sqsReadOnly];
 
     // Act
-    const document = makePermissionPolicy(grants, 'aws');
+    const document = makePermissionPolicy(grants, 'aws', clusterAccount);
 
     // Assert
     expect(document).toBeNull();
@@ -200,7 +230,7 @@ describe('makePermissionPolicy', () => {
     const grants = [sqsReadOnly, s3Grant({ bucket: 'acme-reports', level: 'read' })];
 
     // Act
-    const document = makePermissionPolicy(grants, 'aws');
+    const document = makePermissionPolicy(grants, 'aws', clusterAccount);
 
     // Assert
     expect(JSON.stringify(document)).not.toContain('AmazonSQSReadOnlyAccess');

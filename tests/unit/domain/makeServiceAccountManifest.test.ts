@@ -126,7 +126,7 @@ describe('makeServiceAccountManifest', () => {
 
   it('overrides a managed-by label the template sets otherwise', () => {
     // Arrange
-    const template = 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: helm\n';
+    const template = 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  labels:\n    irsa-broker.io/managed-by: someone-else\n';
 
     // Act
     const manifest = makeServiceAccountManifest(template, fields());

@@ -172,15 +172,16 @@ describe('KeyPrefixSchema', () => {
     expect(result).toBe(normalized);
   });
 
-  it('accepts a prefix of the maximum 128 characters', () => {
+  it('accepts a prefix of the maximum 112 characters, and refuses one longer', () => {
     // Arrange
-    const prefix = 'p'.repeat(128);
+    const prefix = 'p'.repeat(112);
 
     // Act
     const result = KeyPrefixSchema.parse(prefix);
 
     // Assert
     expect(result).toBe(`${prefix}/`);
+    expect(KeyPrefixSchema.safeParse(`${prefix}p`).success).toBe(false);
   });
 });
 

@@ -170,3 +170,33 @@ describe('parseSlackCommand', () => {
     expect(command).toMatchObject({ kind: 'request', body: { justification: 'migrate a -- b tables' } });
   });
 });
+
+describe('parseSlackCommand: extend', () => {
+  const id = '0b6f7c1e-2f4a-4c1e-9a57-3d2b1c0e9f88';
+
+  it('reads the id, the duration and the justification into an extension body', () => {
+    // Arrange / Act
+    const command = parseSlackCommand(`extend ${id} 7d -- the export runs -- one more week`);
+
+    // Assert
+    expect(command).toEqual({ kind: 'extend', id, body: { durationHours: 168, justification: 'the export runs -- one more week' } });
+  });
+
+  it.each([
+    ['no justification', `extend ${id} 48h`],
+    ['no duration', `extend ${id} -- why`],
+    ['nothing at all', 'extend'],
+  ])('refuses an extend with %s, showing the usage', (_, text) => {
+    // Arrange / Act
+    const error = errorOf(text);
+
+    // Assert
+    expect(error.code).toBe('SLACK_COMMAND_INVALID');
+    expect(error.message).toContain('`/irsa extend` takes a request id, a duration and `-- justification`');
+  });
+
+  it('lists extend in the usage text', () => {
+    // Arrange / Act / Assert
+    expect(SLACK_USAGE).toContain('/irsa extend <request id>');
+  });
+});

@@ -1,11 +1,15 @@
 import { activatePlanOnly, approve, cancel, reject } from '../../../src/domain/decisions';
+import { requestExtension } from '../../../src/domain/extensions';
 import { SYSTEM_IDENTITY } from '../../../src/domain/identity';
 import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../../../src/domain/requestLifecycle';
 import { parseSlackCommand } from '../../../src/domain/slackCommand';
 import {
   approvalRequestMessage,
   decidedMessage,
+  extensionApprovalMessage,
+  escapeMrkdwn,
   grantLines,
+  grantTimeNotification,
   requestFormToCommandText,
   requesterNotification,
   SlackAction,
@@ -127,10 +131,10 @@ describe('decidedMessage', () => {
     const record = approve(makeAccessRequestRecord({ rule }), rule, bob, NOW);
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: approval 1 recorded by <@U0BOB>; more needed');
+    expect(message.text).toBe('Access request `req-0001`: approval 1 recorded by bob@example.com; more needed');
   });
 
   it('names the outcome and who decided once the request is decided', () => {
@@ -138,10 +142,10 @@ describe('decidedMessage', () => {
     const record = reject(makeAccessRequestRecord(), makeRule(), bob, NOW, 'use the shared bucket');
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: rejected by <@U0BOB>');
+    expect(message.text).toBe('Access request `req-0001`: rejected by bob@example.com');
   });
 
   it('replaces the buttons with the plan summary', () => {
@@ -149,10 +153,10 @@ describe('decidedMessage', () => {
     const record = approved();
 
     // Act
-    const message = decidedMessage(record, '<@U0BOB>');
+    const message = decidedMessage(record, 'bob@example.com');
 
     // Assert
-    expect(message.text).toBe('Access request `req-0001`: approved by <@U0BOB>');
+    expect(message.text).toBe('Access request `req-0001`: approved by bob@example.com');
     expect(message.blocks?.some((block) => block.type === 'actions')).toBe(false);
     expect(message.blocks).toHaveLength(2);
   });
@@ -376,5 +380,79 @@ describe('requestFormToCommandText', () => {
         grants: [{ type: 's3', bucket: 'acme-invoices', level: 'read' }],
       },
     });
+  });
+});
+
+describe('extension messages', () => {
+  const rule = makeRule();
+  const active = () => activatePlanOnly(approve(makeAccessRequestRecord({ durationHours: 24 }), rule, bob, NOW), NOW);
+  const asked = () => requestExtension(active(), rule, alice, { durationHours: 48, justification: 'one more week' }, NOW);
+
+  it('asks approvers about an extension with its duration, the current expiry, the reason and both buttons', () => {
+    // Arrange
+    const record = asked();
+
+    // Act
+    const message = extensionApprovalMessage(record, { durationHours: 48, justification: 'one more week', expiresAt: record.expiresAt });
+
+    // Assert
+    expect(message.text).toBe(`Access grant \`${record.id}\` of alice@example.com asks for 48h more; it needs approval`);
+    expect(JSON.stringify(message.blocks)).toContain(`now active until ${record.expiresAt}`);
+    expect(JSON.stringify(message.blocks)).toContain('_one more week_');
+    const buttons = (message.blocks?.at(-1)?.elements as Button[]).map((button) => [button.action_id, button.value]);
+    expect(buttons).toEqual([
+      [SlackAction.Approve, record.id],
+      [SlackAction.Reject, record.id],
+    ]);
+  });
+
+  it('shows the outcome of a decision on an extension in place of the buttons', () => {
+    // Arrange
+    const extended = approve(asked(), rule, bob, NOW);
+
+    // Act
+    const message = decidedMessage(extended, 'bob');
+
+    // Assert
+    expect(message.text).toBe(`Access request \`${extended.id}\`: extension approved by bob; active until ${extended.expiresAt}`);
+  });
+
+  it('tells the requester an extension was granted, rejected, or that the grant expires soon', () => {
+    // Arrange
+    const record = active();
+    const expiresAt = '2030-01-05T10:00:00.000Z';
+
+    // Act
+    const [extended, rejected, warning] = [
+      { event: AuditEventType.Extended, expiresAt },
+      { event: AuditEventType.ExtensionRejected, expiresAt, note: 'done by now' },
+      { event: AuditEventType.ExpiryWarning, expiresAt },
+    ].map((change) => grantTimeNotification(record, change)?.text);
+
+    // Assert
+    expect(extended).toBe(`Your access grant \`${record.id}\` was extended; it is now active until ${expiresAt}.`);
+    expect(rejected).toContain('was rejected: done by now. It still ends at 2030-01-05T10:00:00.000Z.');
+    expect(warning).toContain(`expires at ${expiresAt}`);
+    expect(warning).toContain(`/irsa extend ${record.id} <N>h|<N>d -- justification`);
+  });
+
+  it('says nothing more for other changes that leave the status as it was', () => {
+    // Arrange / Act / Assert
+    expect(grantTimeNotification(active(), {})).toBeUndefined();
+  });
+});
+
+describe('escapeMrkdwn', () => {
+  it.each([
+    ['a channel-wide mention', '<!channel> look', '&lt;!channel&gt; look'],
+    ['a user mention', 'ping <@U0ADMIN>', 'ping &lt;@U0ADMIN&gt;'],
+    ['a disguised link', '<https://evil.example|docs>', '&lt;https://evil.example|docs&gt;'],
+    ['an ampersand first, so entities are not double-read', 'a &lt; b & c', 'a &amp;lt; b &amp; c'],
+  ])('makes %s inert', (_what, text, escaped) => {
+    // Arrange / Act
+    const result = escapeMrkdwn(text);
+
+    // Assert
+    expect(result).toBe(escaped);
   });
 });

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { bearerToken } from '../../support/bearerToken';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -22,21 +23,27 @@ interface EventOptions {
   body?: string;
   headers?: Record<string, string>;
   isBase64Encoded?: boolean;
+  /** Whether the JWT authorizer let a caller through (it always does on the deployed route). */
+  identified?: boolean;
 }
+
+const token = bearerToken({ sub: 'alice', groups: ['team-payments'] });
 
 /** POST /plans as API Gateway HTTP APIs (payload format 2.0) deliver it. */
 function plansEvent({
   body,
   headers = { 'content-type': 'application/json' },
   isBase64Encoded = false,
+  identified = true,
 }: EventOptions): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'POST /plans',
     rawPath: '/plans',
     rawQueryString: '',
-    headers,
+    headers: identified ? { ...headers, authorization: `Bearer ${token.jwt}` } : headers,
     requestContext: {
+      ...(identified ? { authorizer: { jwt: { claims: token.flattenedClaims, scopes: [] } } } : {}),
       accountId: '111122223333',
       apiId: 'api',
       domainName: 'api.example.com',
@@ -145,6 +152,18 @@ describe('createPlan handler', () => {
     // Assert
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text).role.arn).toBe(ROLE_ARN);
+  });
+
+  it('answers 401 UNAUTHENTICATED to a caller without an identity, before reading the body', async () => {
+    // Arrange
+    const event = plansEvent({ body: JSON.stringify(validRequest), identified: false });
+
+    // Act
+    const response = await invokeForError(event);
+
+    // Assert
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('UNAUTHENTICATED');
   });
 
   it('answers 415 UNSUPPORTED_MEDIA_TYPE to a text/plain body', async () => {

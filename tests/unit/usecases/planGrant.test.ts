@@ -108,7 +108,7 @@ describe('planGrant', () => {
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error).toMatchObject({
       code: 'CLUSTER_NOT_FOUND',
-      details: { cluster: 'staging', known: ['dev', 'beijing', 'govcloud', 'described'] },
+      details: { cluster: 'staging', known: ['dev', 'described'] },
     });
     expect(eks.calls).toEqual([]);
     expect(loads).toEqual([]);

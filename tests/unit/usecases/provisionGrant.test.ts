@@ -1,3 +1,4 @@
+import { approveAccessRequest } from '../../../src/usecases/decideAccessRequest';
 import type { AccessRequestInput } from '../../../src/domain/accessRequest';
 import { ConflictError, NotFoundError } from '../../../src/domain/errors';
 import { makeTrustPolicy } from '../../../src/domain/makeTrustPolicy';
@@ -5,7 +6,7 @@ import type { PolicyDocument } from '../../../src/domain/policyDocument';
 import { GrantMode, RequestStatus, type AccessRequestRecord } from '../../../src/domain/requestLifecycle';
 import { provisionGrant } from '../../../src/usecases/provisionGrant';
 import { submitAccessRequest } from '../../../src/usecases/submitAccessRequest';
-import { alice, makeRequestInput, makeRule } from '../../support/accessRequestRecord';
+import { alice, bob, makeRequestInput, makeRule } from '../../support/accessRequestRecord';
 import { makeTestConfig } from '../../support/brokerConfig';
 import { FakeClusterDirectory, InMemoryAccessRequestStore, makeFakeProvisioningDeps, type FakeProvisioningDeps } from '../../support/fakes';
 
@@ -154,7 +155,7 @@ describe('provisionGrant', () => {
     const active = await provisionGrant(id, deps);
 
     // Assert
-    expect(active.events.map((event) => [event.seq, event.type, event.reason])).toEqual([
+    expect((await deps.store.trail(id)).map((event) => [event.seq, event.type, event.reason])).toEqual([
       [1, 'submitted', undefined],
       [2, 'auto-approved', 'fits auto-approval condition 1 of rule payments'],
       [3, 'provisioning-started', 'attempt 1'],
@@ -309,7 +310,9 @@ describe('provisionGrant', () => {
     expect(deps.iam.writes()).toEqual(['createPolicy', 'createRole', 'updateTrustPolicy', 'attachPolicy']);
     expect(deps.iam.calls.find((call) => call.method === 'updateTrustPolicy')?.args).toEqual([role.name, role.trustPolicy]);
     expect(deps.iam.roles.get(role.name)?.trustPolicy).toEqual(role.trustPolicy);
-    expect(result.events.map((event) => event.reason)).toContain(`UpdateAssumeRolePolicy ${role.arn} (trust differed)`);
+    expect((await deps.store.trail(record.id)).map((event) => event.reason)).toContain(
+      `UpdateAssumeRolePolicy ${role.arn} (trust differed)`,
+    );
   });
 
   it('puts back the permissions boundary of its own role when it differs', async () => {
@@ -392,6 +395,21 @@ describe('provisionGrant', () => {
     expect(deps.iam.policies.get(policy.arn)?.versions).toHaveLength(1);
   });
 
+  it('fails with MANAGED_POLICY_NOT_ALLOWED, before any write, when config took the policy off the allow-list after approval', async () => {
+    // Arrange
+    const deps = fakeDeps();
+    const { id } = await approvedGrant(deps, { grants: [{ type: 'managed-policy', arn: SQS_READ_ONLY }] });
+    const withoutIt = { ...deps, config: { ...deps.config, allowedManagedPolicyArns: [] } };
+
+    // Act
+    const failed = await provisionGrant(id, withoutIt);
+
+    // Assert
+    expect(failed.status).toBe(RequestStatus.Failed);
+    expect(failed.provisioning?.lastError?.code).toBe('MANAGED_POLICY_NOT_ALLOWED');
+    expect(deps.iam.writes()).toEqual([]);
+  });
+
   it('fails with CLUSTER_ISSUER_CHANGED, before any IAM call, when the cluster has a new issuer', async () => {
     // Arrange
     const clusters = new FakeClusterDirectory({ dev: 'https://oidc.eks.eu-west-1.amazonaws.com/id/NEWISSUER0000000000000000EXAMPLE' });
@@ -469,10 +487,9 @@ describe('provisionGrant', () => {
     expect(active.provisioning).toMatchObject({ attempts: 2, lastError: undefined });
     expect(deps.iam.writes()).toEqual(['createRole', 'attachPolicy']);
     expect(deps.iam.callNames()).toContain('findPolicy');
-    expect(active.events.filter((event) => event.type === 'provisioning-started').map((event) => event.reason)).toEqual([
-      'attempt 1',
-      'attempt 2',
-    ]);
+    expect(
+      (await deps.store.trail(record.id)).filter((event) => event.type === 'provisioning-started').map((event) => event.reason),
+    ).toEqual(['attempt 1', 'attempt 2']);
   });
 
   it('throws CONCURRENT_UPDATE instead of failing the grant when another worker wrote it first', async () => {
@@ -550,5 +567,80 @@ describe('provisionGrant with buckets unchecked at submit', () => {
     const before = deps.buckets.calls.length;
     expect((await provisionGrant(id, deps)).status).toBe('active');
     expect(deps.buckets.calls.slice(before).map((call) => call.bucket)).toEqual(['acme-invoices']);
+  });
+});
+
+describe('approveAccessRequest', () => {
+  it('refuses, with 422 MANAGED_POLICY_NOT_ALLOWED, an approval of a grant config took off the allow-list after submit', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(makeTestConfig({ approvalRules: [makeRule()], provisioning: { enabled: true } }));
+    const { id } = await submitAccessRequest(makeRequestInput({ grants: [{ type: 'managed-policy', arn: SQS_READ_ONLY }] }), alice, deps);
+    const withoutIt = { ...deps, config: { ...deps.config, allowedManagedPolicyArns: [] } };
+
+    // Act
+    const refused = approveAccessRequest(id, bob, 'ok', withoutIt);
+
+    // Assert
+    await expect(refused).rejects.toMatchObject({ code: 'MANAGED_POLICY_NOT_ALLOWED', kind: 'invalid' });
+    expect((await deps.store.get(id))?.status).toBe(RequestStatus.Pending);
+  });
+});
+
+describe('provisionGrant in a spoke account', () => {
+  const spokeConfig = () =>
+    provisioningConfig({
+      hubAccountId: '111122223333',
+      clusters: [
+        {
+          name: 'dev',
+          region: 'eu-west-1',
+          accountId: '111122223333',
+          oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+        },
+        {
+          name: 'prod',
+          region: 'eu-west-1',
+          accountId: '444455556666',
+          oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE0A1B2C3D4E5F60718293A4B5C',
+          permissionsBoundaryArn: 'arn:aws:iam::444455556666:policy/irsa-broker-boundary',
+        },
+      ],
+      accounts: { '444455556666': {} },
+    });
+
+  it('creates the role in the spoke account, through a session named after the grant', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(spokeConfig());
+    const spokeIam = deps.accounts.iamOf('444455556666');
+    for (const cluster of deps.config.clusters) {
+      if (cluster.accountId === '444455556666')
+        spokeIam.oidcProviders.add(`arn:aws:iam::444455556666:oidc-provider/${cluster.oidcIssuer!.slice(8)}`);
+    }
+    const { id } = await approvedGrant(deps, { cluster: 'prod' });
+
+    // Act
+    const active = await provisionGrant(id, deps);
+
+    // Assert
+    expect(active.status).toBe(RequestStatus.Active);
+    expect(spokeIam.roles.has(active.plan.role.name)).toBe(true);
+    expect(deps.iam.writes()).toEqual([]);
+    expect(deps.accounts.requested).toContainEqual({ accountId: '444455556666', sessionId: id });
+  });
+
+  it('fails with PROVISIONER_ROLE_UNASSUMABLE, naming the account, and writes nothing anywhere, when the spoke does not trust the hub', async () => {
+    // Arrange
+    const deps = makeFakeProvisioningDeps(spokeConfig());
+    deps.accounts.unassumable.add('444455556666');
+    const { id } = await approvedGrant(deps, { cluster: 'prod' });
+
+    // Act
+    const failed = await provisionGrant(id, deps);
+
+    // Assert
+    expect(failed.status).toBe(RequestStatus.Failed);
+    expect(failed.provisioning?.lastError?.code).toBe('PROVISIONER_ROLE_UNASSUMABLE');
+    expect(failed.provisioning?.lastError?.message).toContain('444455556666');
+    expect([...deps.iam.writes(), ...deps.accounts.iamOf('444455556666').writes()]).toEqual([]);
   });
 });

@@ -57,4 +57,55 @@ describe('reconcileGrants', () => {
     expect(fakes.iam.calls.map((call) => call.method).filter((method) => !/^(find|list|count)/.test(method))).toEqual([]);
     expect((await fakes.store.get(id))!.events.at(-1)).toMatchObject({ type: 'drift-detected' });
   });
+
+  it('records drift when it appears, changes and clears, and writes nothing on passes that find the same', async () => {
+    // Arrange: a provisioned grant, reconciled hourly without repairs
+    const fakes = deps(false);
+    const { id } = await submitAccessRequest(makeRequestInput(), alice, fakes);
+    const active = await provisionGrant(id, fakes);
+    const policy = active.plan.permissionPolicy!;
+    const driftTypes = async () =>
+      (await fakes.store.trail(id)).filter((event) => event.type.startsWith('drift-')).map((event) => [event.type, event.reason]);
+
+    // Act: clean, drifted three times, drifted more, back to clean twice
+    await reconcileGrants(fakes);
+    fakes.iam.seedPolicy(policy.arn, policy.tags, [policy.document, DRIFTED], 1);
+    for (let pass = 0; pass < 3; pass++) await reconcileGrants(fakes);
+    const versionAfterDrift = fakes.store.stored(id).version;
+    await fakes.iam.detachPolicy(active.plan.role.name, policy.arn);
+    await reconcileGrants(fakes);
+    fakes.iam.seedPolicy(policy.arn, policy.tags, [policy.document]);
+    await fakes.iam.attachPolicy(active.plan.role.name, policy.arn);
+    await reconcileGrants(fakes);
+    await reconcileGrants(fakes);
+
+    // Assert
+    expect(await driftTypes()).toEqual([
+      ['drift-detected', `policy-document: ${policy.arn}`],
+      ['drift-detected', `policy-document: ${policy.arn}; attachment-missing: ${policy.arn}`],
+      ['drift-cleared', 'no drift'],
+    ]);
+    expect(versionAfterDrift).toBe(active.version + 1);
+    expect(fakes.store.stored(id).driftFingerprint).toBeUndefined();
+  });
+
+  it('repairs recurring drift each time it recurs, but records drift it cannot repair only once', async () => {
+    // Arrange: repairs on; someone keeps editing the policy back, and the role is gone
+    const fakes = deps(true);
+    const { id } = await submitAccessRequest(makeRequestInput(), alice, fakes);
+    const active = await provisionGrant(id, fakes);
+    const policy = active.plan.permissionPolicy!;
+
+    // Act
+    for (let pass = 0; pass < 2; pass++) {
+      fakes.iam.seedPolicy(policy.arn, policy.tags, [policy.document, DRIFTED], 1);
+      await reconcileGrants(fakes);
+    }
+    fakes.iam.roles.delete(active.plan.role.name);
+    for (let pass = 0; pass < 3; pass++) await reconcileGrants(fakes);
+
+    // Assert
+    const types = (await fakes.store.trail(id)).map((event) => event.type).filter((type) => type.startsWith('drift-'));
+    expect(types).toEqual(['drift-detected', 'drift-repaired', 'drift-detected', 'drift-repaired', 'drift-detected']);
+  });
 });

@@ -1,4 +1,4 @@
-// Jest counterpart of esbuild's text loader: a .yaml file imports as its text.
+// Jest counterpart of esbuild's text loader (and of `with { type: 'text' }`): the file imports as its text.
 module.exports = {
   process(sourceText) {
     return { code: `module.exports = { __esModule: true, default: ${JSON.stringify(sourceText)} };` };
