@@ -78,7 +78,7 @@ async function main() {
     const applier = new KubernetesServiceAccountApplier(new EksTokenSource(async () => BROKER_KEY));
     const delivery = { allowApply: true, createNamespaces: false, allowAdoption: false };
     const deps = {
-      ...provisioningDeps(moto.endpoint, dynamo.endpoint, iamLog, { delivery }, eksLog),
+      ...provisioningDeps(moto.endpoint, dynamo.endpoint, iamLog, { delivery }, eksLog, BROKER_KEY),
       serviceAccounts: async () => applier,
     };
     const kubeRequests = countRequestsTo(kube.endpoint);

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
 import { asCommitted, itemSizeBytes, MAX_REQUEST_ITEM_BYTES } from '../../src/domain/auditTrail';
 import { SYSTEM_IDENTITY } from '../../src/domain/identity';
+import { MAX_KEY_PREFIX_LENGTH } from '../../src/domain/names';
 import { AuditEventType, recordDecision, type AccessRequestRecord, type AuditEvent } from '../../src/domain/requestLifecycle';
 import { call, paymentsRequest, people, startStore } from '../support/accessRequestApi';
 import { makeAccessRequestRecord } from '../support/accessRequestRecord';
@@ -241,7 +242,7 @@ describe('the audit trail as items of its own, against the embedded DynamoDB', (
         grants: oneTo(8).map((index) => ({
           type: 's3' as const,
           bucket: `${long(61, 'b')}${index}b`,
-          prefix: long(127, 'p'),
+          prefix: long(MAX_KEY_PREFIX_LENGTH - 1, 'p'),
           level: 'read-write' as const,
         })),
         justification: long(1000, 'j'),
@@ -274,7 +275,11 @@ describe('the audit trail as items of its own, against the embedded DynamoDB', (
     const largest = itemSizeBytes(await rawItem(id));
     const refusedWrite = await store.create(huge).catch((error: unknown) => error);
     const refusedSubmit = await call('submitAccessRequest', {
-      caller: { ...people.alice, groups: [...people.alice.groups, ...Array(1000).fill(long(128, 'g'))] },
+      // Distinct names: a token's groups are kept as a set.
+      caller: {
+        ...people.alice,
+        groups: [...people.alice.groups, ...Array.from({ length: 1000 }, (_, i) => `${long(124, 'g')}${i}`.padEnd(128, 'x'))],
+      },
       body: paymentsRequest(),
     });
 

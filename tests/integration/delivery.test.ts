@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => harness?.stop());
 
 function deps(delivery = { allowApply: true, createNamespaces: false, allowAdoption: true }) {
-  const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), { delivery });
+  const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), { delivery }, newCallLog(), BROKER_KEY);
   const applier = new KubernetesServiceAccountApplier(new EksTokenSource(async () => BROKER_KEY));
   return { ...base, serviceAccounts: async () => applier };
 }

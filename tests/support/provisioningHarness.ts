@@ -159,11 +159,18 @@ export function motoAccountSessions(
     eksLog = newCallLog(),
     stsLog = newCallLog(),
     stsPlugins = [],
-  }: { eksLog?: IamCallLog; stsLog?: IamCallLog; stsPlugins?: Pluggable<object, object>[] } = {},
+    hubCredentials = credentials,
+  }: {
+    eksLog?: IamCallLog;
+    stsLog?: IamCallLog;
+    stsPlugins?: Pluggable<object, object>[];
+    /** The hub's own keys: the EKS token of a hub cluster is signed with them, so a TokenReview webhook must know them. */
+    hubCredentials?: { accessKeyId: string; secretAccessKey: string };
+  } = {},
 ): StsAccountSessions {
   return new StsAccountSessions({
     config,
-    hubCredentials: async () => credentials,
+    hubCredentials: async () => hubCredentials,
     clientConfig: { endpoint, maxAttempts: 1 },
     makeIamClient: (clientConfig) => withCallLog(new IAMClient(clientConfig), log),
     makeEksClient: (clientConfig) => withCallLog(new EKSClient(clientConfig), eksLog),
@@ -190,6 +197,7 @@ export function provisioningDeps(
   log: IamCallLog,
   overrides: Partial<BrokerConfigInput> = {},
   eksLog: IamCallLog = newCallLog(),
+  hubCredentials: { accessKeyId: string; secretAccessKey: string } = credentials,
 ): ProvisioningDeps & { queued: string[] } {
   // Bundled into bench/, __dirname moves; the bench names the project root instead.
   const projectRoot = process.env.BENCH_ROOT ?? join(__dirname, '../..');
@@ -210,7 +218,7 @@ export function provisioningDeps(
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
-    accounts: motoAccountSessions(motoEndpoint, config, log, { eksLog }),
+    accounts: motoAccountSessions(motoEndpoint, config, log, { eksLog, hubCredentials }),
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {
       throw new Error('no cluster in this test: delivery is manifest');
