@@ -1,9 +1,11 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { BucketFacts } from './domain/bucketFacts';
 import type { ClusterConfig } from './domain/brokerConfig';
 import type { ProvisionJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
 import type { SlackMessage } from './domain/slackMessages';
+import type { S3Probe } from './domain/verification';
 import type { WorkloadEvent } from './domain/auditTrail';
 import type { AccessRequestRecord, AuditEvent, RequestStatus } from './domain/requestLifecycle';
 import type { WorkloadRecord } from './domain/workload';
@@ -11,6 +13,16 @@ import type { WorkloadRecord } from './domain/workload';
 /** Where a cluster's OIDC issuer URL comes from: config, or EKS DescribeCluster. */
 export interface ClusterIssuerSource {
   getIssuerUrl(cluster: ClusterConfig): Promise<string>;
+}
+
+/** Reads S3 buckets before granting: whether each exists, where, whose it is, how it is encrypted. */
+export interface BucketInspector {
+  /**
+   * `expectedOwners` are tried in order as ExpectedBucketOwner; the first S3 accepts owns the bucket.
+   * The bucket policy is read only for a bucket outside the first (the cluster's) account. Never
+   * throws for AWS failures: they come back as facts (missing, owner not expected, unchecked).
+   */
+  inspect(bucket: string, expectedOwners: readonly string[], cluster: ClusterConfig): Promise<BucketFacts>;
 }
 
 /** Filters of the access-request list; all given ones must match. */
@@ -232,6 +244,31 @@ export interface ServiceAccountApplier {
   apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Deletes a ServiceAccount the broker created; restores an adopted one; leaves alone one it cannot prove is its own. */
   remove(cluster: ClusterConnection, namespace: string, name: string, options: ReleaseOptions): Promise<'deleted' | 'released' | 'absent'>;
+}
+
+/** Tokens for a ServiceAccount, as the kubelet gets them for a pod (TokenRequest). */
+export interface ServiceAccountTokens {
+  /** A short-lived token for `audience`; undefined when the ServiceAccount does not exist. */
+  requestToken(cluster: ClusterConnection, namespace: string, name: string, audience: string): Promise<string | undefined>;
+}
+
+/** What AWS answered to one call: allowed, or refused with its error code. */
+export type ProbeAnswer = { allowed: true } | { allowed: false; code: string; message: string };
+
+/** S3 in the credentials of an assumed role. */
+export interface ProbeSession {
+  /** A 404 for the probe key counts as allowed: S3 answers 403 instead when reading is not allowed. */
+  run(probe: S3Probe, region: string): Promise<ProbeAnswer>;
+}
+
+/** The pod's path into AWS: its token for AssumeRoleWithWebIdentity, then S3 as the role. */
+export interface AccessProber {
+  assumeRole(
+    roleArn: string,
+    webIdentityToken: string,
+    sessionName: string,
+    region: string,
+  ): Promise<{ session?: ProbeSession; answer: ProbeAnswer }>;
 }
 
 /** Slack's Web API, as much of it as the broker uses. */

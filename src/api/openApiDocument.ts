@@ -191,6 +191,21 @@ const accessRequestPaths = {
       },
     },
   },
+  '/access-requests/{id}/verify': {
+    post: {
+      operationId: 'verifyAccessRequest',
+      summary:
+        "Prove an active grant the way its pod uses it: a ServiceAccount token (TokenRequest), AssumeRoleWithWebIdentity, then the S3 calls its levels allow. The result is the request's `verification` (passed, failed with the AWS error code, or partial) and an audit event.",
+      security: authenticated,
+      parameters: [idParameter],
+      responses: {
+        '200': json('AccessRequestView', 'Verified; see `verification`.'),
+        ...authErrors,
+        '403': errorResponse('Neither the requester nor an approver.'),
+        '409': errorResponse('The request is not active.'),
+      },
+    },
+  },
   '/access-requests/{id}/events': {
     get: {
       operationId: 'getAccessRequestEvents',

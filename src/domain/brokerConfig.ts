@@ -71,6 +71,17 @@ export const DeliveryConfigSchema = z
   .strict();
 export type DeliveryConfig = z.infer<typeof DeliveryConfigSchema>;
 
+/** Proving grants the way the pod uses them. */
+export const VerificationConfigSchema = z
+  .object({
+    /** Verify each grant right after provisioning (on demand it always can be). */
+    afterProvisioning: z.boolean().default(true),
+    /** Prove writes by putting and deleting a probe object inside the prefix (it touches the bucket). */
+    writeProbe: z.boolean().default(false),
+  })
+  .strict();
+export type VerificationConfig = z.infer<typeof VerificationConfigSchema>;
+
 /** Slack: who is who. Secrets are not here: they come from the environment (SSM in deployment). */
 export const SlackConfigSchema = z
   .object({
@@ -220,8 +231,9 @@ export const BrokerConfigSchema = z
     allowedManagedPolicyArns: z.array(ManagedPolicyArnSchema).default([]),
     /**
      * Bucket (or glob) → the account that owns it, for buckets outside the cluster's account. Grants
-     * apply only while that account owns the bucket (`s3:ResourceAccount`); unlisted buckets must be
-     * the cluster's account's own.
+     * apply only while that account owns the bucket (`s3:ResourceAccount`), and the bucket pre-flight
+     * admits only that owner (`ExpectedBucketOwner`); unlisted buckets must be the cluster's
+     * account's own.
      */
     bucketAccounts: z.record(BucketGlobSchema, AccountIdSchema).default({}),
     allowSubjectPatterns: z.boolean().default(false),
@@ -236,6 +248,12 @@ export const BrokerConfigSchema = z
     approvalRules: z.array(ApprovalRuleSchema).default([]),
     provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
+    /**
+     * Read each S3 grant's bucket before granting (exists, region, owner, default encryption). Off
+     * only where the broker cannot reach S3 (the local `npm start` has no AWS account).
+     */
+    bucketPreflight: z.boolean().default(true),
+    verification: VerificationConfigSchema.default({ afterProvisioning: true, writeProbe: false }),
     slack: SlackConfigSchema.default({ users: {}, groupsByEmail: {} }),
     notifications: NotificationsConfigSchema.default({ expiryWarningHours: 24 }),
     identity: IdentityConfigSchema.default({

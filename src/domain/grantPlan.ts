@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { Mechanism, type AccessRequest } from './accessRequest';
 import { arns, issuerHostPath } from './arns';
 import type { BrokerConfig, ClusterConfig } from './brokerConfig';
+import type { BucketFacts } from './bucketFacts';
+import { assessBuckets, BucketPreflightSchema, withBucketPolicies } from './bucketPreflight';
 import { checkIamLimits, IamLimits } from './checkIamLimits';
 import { ValidationError } from './errors';
 import { makePermissionPolicy } from './makePermissionPolicy';
@@ -42,6 +44,10 @@ export const GrantPlanSchema = z
       .nullable()
       .meta({ description: 'The customer-managed policy for S3 grants; null when the request holds none.' }),
     managedPolicyArns: z.array(z.string()),
+    buckets: z
+      .array(BucketPreflightSchema)
+      .optional()
+      .meta({ description: "The pre-flight of each S3 grant's bucket; absent where config turns it off." }),
     serviceAccount: z.object({
       manifest: z.record(z.string(), z.unknown()),
       yaml: z.string(),
@@ -77,6 +83,8 @@ export interface GrantPlanInput {
   config: BrokerConfig;
   serviceAccountTemplate: string;
   requestId?: string;
+  /** What the bucket pre-flight read, per bucket; absent when it did not run. */
+  bucketFacts?: ReadonlyMap<string, BucketFacts>;
 }
 
 /**
@@ -155,7 +163,13 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
     serviceAccount: request.serviceAccount,
     serviceAccountPattern: request.serviceAccountPattern,
   });
-  const permissionPolicyDocument = makePermissionPolicy(request.grants, partition, (bucket) => bucketAccountOf(config, cluster, bucket));
+  const assessment = input.bucketFacts && assessBuckets(input.bucketFacts, cluster, config);
+  const permissionPolicyDocument = makePermissionPolicy(
+    request.grants,
+    partition,
+    (bucket) => bucketAccountOf(config, cluster, bucket),
+    assessment?.keys,
+  );
   // The role belongs to the workload, whose grants come and go: it carries no grant's id. Each
   // grant's policy does, so that removing one grant can prove which policy is its own.
   const workloadTags = {
@@ -209,6 +223,16 @@ export function makeGrantPlan(input: GrantPlanInput): GrantPlan {
       tags: policyTags,
     },
     managedPolicyArns,
+    ...(assessment && input.bucketFacts
+      ? {
+          buckets: withBucketPolicies(assessment.buckets, input.bucketFacts, {
+            policy: permissionPolicyDocument,
+            partition,
+            roleArn,
+            clusterAccountId: accountId,
+          }),
+        }
+      : {}),
     serviceAccount: { manifest: manifest.object, yaml: manifest.yaml, podSpec: manifest.podSpec, podSpecYaml: manifest.podSpecYaml },
     usage: {
       roleNameLength: { used: roleName.length, limit: IamLimits.roleName },

@@ -12,13 +12,33 @@ const OBJECT_ACTIONS: Record<S3AccessLevel, readonly string[]> = {
   [S3AccessLevel.List]: [],
 };
 /** Readers may list what they read; writers alone may not (they need not see other objects). */
+/**
+ * KMS actions per level on an SSE-KMS bucket's key. Writing needs Decrypt too: a multipart upload
+ * decrypts its data key to complete the parts.
+ */
+const KMS_ACTIONS: Record<S3AccessLevel, readonly string[]> = {
+  [S3AccessLevel.Read]: ['kms:Decrypt'],
+  [S3AccessLevel.Write]: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  [S3AccessLevel.ReadWrite]: ['kms:Decrypt', 'kms:GenerateDataKey'],
+  [S3AccessLevel.List]: [],
+};
 const LEVELS_THAT_LIST: ReadonlySet<S3AccessLevel> = new Set([S3AccessLevel.Read, S3AccessLevel.ReadWrite, S3AccessLevel.List]);
 
 interface BucketScope {
   bucket: string;
   prefix: string;
   objectActions: Set<string>;
+  kmsActions: Set<string>;
   lists: boolean;
+}
+
+/** The customer-managed KMS key an SSE-KMS bucket encrypts with by default, as the pre-flight found it. */
+export interface BucketKey {
+  kmsKeyArn: string;
+  /** The bucket's region: KMS is used through S3 there. */
+  region: string;
+  /** With S3 Bucket Keys, S3 asks KMS with the bucket's ARN as encryption context, not the object's. */
+  bucketKeyEnabled: boolean;
 }
 
 /** Merges grants on the same bucket and prefix and sorts them, so order and repeats never change the policy. */
@@ -28,8 +48,15 @@ function collectScopes(grants: readonly Grant[]): BucketScope[] {
     if (grant.type !== 's3') continue;
     const prefix = grant.prefix ?? '';
     const key = `${grant.bucket}/${prefix}`;
-    const scope = scopes.get(key) ?? { bucket: grant.bucket, prefix, objectActions: new Set<string>(), lists: false };
+    const scope = scopes.get(key) ?? {
+      bucket: grant.bucket,
+      prefix,
+      objectActions: new Set<string>(),
+      kmsActions: new Set<string>(),
+      lists: false,
+    };
     OBJECT_ACTIONS[grant.level].forEach((action) => scope.objectActions.add(action));
+    KMS_ACTIONS[grant.level].forEach((action) => scope.kmsActions.add(action));
     scope.lists ||= LEVELS_THAT_LIST.has(grant.level);
     scopes.set(key, scope);
   }
@@ -56,13 +83,48 @@ function listStatement(partition: Partition, scope: BucketScope, sid: string, ac
   };
 }
 
+/** S3's service endpoint as `kms:ViaService` names it; China's regions have their own domain. */
+export function s3ViaService(partition: Partition, region: string): string {
+  return `s3.${region}.${partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
+}
+
+/**
+ * The KMS statement a scope on an SSE-KMS bucket needs: exactly its level's actions on the one key,
+ * only when S3 in the bucket's region asks (`kms:ViaService`), and only for this bucket and prefix
+ * (the encryption context S3 sends) — so the role cannot use the key directly or for other buckets.
+ */
+export function kmsStatement(
+  partition: Partition,
+  scope: Pick<BucketScope, 'bucket' | 'prefix' | 'kmsActions'>,
+  key: BucketKey,
+  sid: string,
+): PolicyStatement {
+  const context = key.bucketKeyEnabled ? arns.bucket(partition, scope.bucket) : arns.objects(partition, scope.bucket, scope.prefix);
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: [...scope.kmsActions].sort(),
+    Resource: key.kmsKeyArn,
+    Condition: {
+      StringEquals: { 'kms:ViaService': s3ViaService(partition, key.region) },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': context },
+    },
+  };
+}
+
 /**
  * The least-privilege permission policy for a request's S3 grants: exact actions per level on
  * exactly the bucket and prefix ARNs, each only while the expected account owns the bucket, with
  * deterministic Sids and order. Returns `null` when the request holds no S3 grant (managed
- * policies are attached, not inlined).
+ * policies are attached, not inlined). `keys`: the KMS key of each SSE-KMS bucket, whose scopes
+ * then also get the KMS actions their level needs.
  */
-export function makePermissionPolicy(grants: readonly Grant[], partition: Partition, bucketOwner: BucketOwner): PolicyDocument | null {
+export function makePermissionPolicy(
+  grants: readonly Grant[],
+  partition: Partition,
+  bucketOwner: BucketOwner,
+  keys: ReadonlyMap<string, BucketKey> = new Map(),
+): PolicyDocument | null {
   const statements: PolicyStatement[] = [];
   collectScopes(grants).forEach((scope, index) => {
     const number = index + 1;
@@ -77,6 +139,8 @@ export function makePermissionPolicy(grants: readonly Grant[], partition: Partit
       });
     }
     if (scope.lists) statements.push(listStatement(partition, scope, `S3List${number}`, account));
+    const key = keys.get(scope.bucket);
+    if (key && scope.kmsActions.size > 0) statements.push(kmsStatement(partition, scope, key, `S3Kms${number}`));
   });
   return statements.length > 0 ? { Version: POLICY_VERSION, Statement: statements } : null;
 }

@@ -3,6 +3,7 @@ import { AccessRequestSchema } from './accessRequest';
 import { ConflictError } from './errors';
 import { CallerIdentitySchema, type CallerIdentity } from './identity';
 import { GrantPlanSchema } from './grantPlan';
+import { VerificationSchema } from './verification';
 
 /** Where an access request is in its life. */
 export const RequestStatus = {
@@ -55,6 +56,8 @@ export const AuditEventType = {
   KubernetesChange: 'kubernetes-change',
   DriftDetected: 'drift-detected',
   DriftRepaired: 'drift-repaired',
+  /** The grant was proved (or not) the way the pod uses it. */
+  Verified: 'verified',
   /** An active grant's requester or owner asked for more time. */
   ExtensionRequested: 'extension-requested',
   /** An approval of a pending extension that does not yet complete the count. */
@@ -155,6 +158,8 @@ export const AccessRequestRecordSchema = z
     /** The expiry the requester was last warned about, so each expiry is warned about once. */
     expiryWarning: z.object({ at: z.string(), expiresAt: z.string() }).optional(),
     plan: GrantPlanSchema,
+    /** The last verification of the grant, when one ran. */
+    verification: VerificationSchema.optional(),
     /** What reconciliation last recorded as drift (absent: none), so that only a change of drift is audited. */
     driftFingerprint: z.string().optional(),
     /** How many audit events are committed; seqs run 1..eventCount without gaps. */

@@ -1,5 +1,5 @@
 import type { BrokerConfig } from '../domain/brokerConfig';
-import type { AccessRequestStore, ClusterIssuerSource, Clock, IdSource, ProvisioningQueue, WorkloadStore } from '../ports';
+import type { AccessRequestStore, BucketInspector, ClusterIssuerSource, Clock, IdSource, ProvisioningQueue, WorkloadStore } from '../ports';
 
 /** What the access-request use cases need; handlers build it once per cold start. */
 export interface AccessRequestDeps {
@@ -10,6 +10,8 @@ export interface AccessRequestDeps {
   clock: Clock;
   ids: IdSource;
   issuers: ClusterIssuerSource;
+  /** The bucket pre-flight of S3 grants. */
+  buckets: BucketInspector;
   serviceAccountTemplate: string;
   /** Where approved requests go when config enables provisioning. */
   queue: ProvisioningQueue;

@@ -1,11 +1,12 @@
 import * as z from 'zod';
-import { AccessRequestSchema } from '../domain/accessRequest';
-import { findCluster, type BrokerConfig } from '../domain/brokerConfig';
+import { AccessRequestSchema, type AccessRequest } from '../domain/accessRequest';
+import { findCluster, type BrokerConfig, type ClusterConfig } from '../domain/brokerConfig';
 import { NotFoundError } from '../domain/errors';
-import { GrantPlanSchema, makeGrantPlan } from '../domain/grantPlan';
+import { GrantPlanSchema, makeGrantPlan, type GrantPlan } from '../domain/grantPlan';
 import { parseInput } from '../domain/parseInput';
 import { makeWorkloadOutlook, WorkloadOutlookSchema } from '../domain/workloadOutlook';
-import type { AccessRequestStore, ClusterIssuerSource, WorkloadStore } from '../ports';
+import type { AccessRequestStore, BucketInspector, ClusterIssuerSource, WorkloadStore } from '../ports';
+import { readBucketFacts } from './bucketFacts';
 import { readWorkloadState } from './workloadState';
 
 /** A dry run's answer: the plan of this request, and what it meets on its workload. */
@@ -15,9 +16,29 @@ export type PlanResponse = z.infer<typeof PlanResponseSchema>;
 export interface PlanGrantDeps {
   config: BrokerConfig;
   issuers: ClusterIssuerSource;
+  buckets: BucketInspector;
   serviceAccountTemplate: string;
   store: AccessRequestStore;
   workloads: WorkloadStore;
+}
+
+/** The plan of a request, with its cluster's issuer and its buckets read first (concurrently). */
+export async function planRequest(
+  request: AccessRequest,
+  cluster: ClusterConfig,
+  deps: Pick<PlanGrantDeps, 'config' | 'issuers' | 'buckets' | 'serviceAccountTemplate'>,
+  requestId?: string,
+): Promise<GrantPlan> {
+  const [issuerUrl, bucketFacts] = await Promise.all([deps.issuers.getIssuerUrl(cluster), readBucketFacts(request, cluster, deps)]);
+  return makeGrantPlan({
+    request,
+    cluster,
+    issuerUrl,
+    config: deps.config,
+    serviceAccountTemplate: deps.serviceAccountTemplate,
+    requestId,
+    bucketFacts,
+  });
 }
 
 /**
@@ -32,8 +53,7 @@ export async function planGrant(input: unknown, deps: PlanGrantDeps): Promise<Pl
       details: { cluster: request.cluster, known: deps.config.clusters.map((known) => known.name) },
     });
   }
-  const issuerUrl = await deps.issuers.getIssuerUrl(cluster);
-  const plan = makeGrantPlan({ request, cluster, issuerUrl, config: deps.config, serviceAccountTemplate: deps.serviceAccountTemplate });
+  const plan = await planRequest(request, cluster, deps);
   const workload = makeWorkloadOutlook(await readWorkloadState(request, deps), plan, undefined, deps.config.managedPoliciesPerRole);
   return { ...plan, workload };
 }

@@ -18,9 +18,11 @@ import {
   workloadKeyOf,
 } from '../domain/workload';
 import type { ClusterConnection, LivePolicy } from '../ports';
+import { recheckUncheckedBuckets } from './bucketFacts';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
 import { clusterConnectionOf, inClusterAccount } from './accountScope';
+import { verifyAfterProvisioning } from './verifyGrant';
 import { WorkloadLease } from './workloadLease';
 import { grantsHoldingObjects } from './workloadState';
 import type { ProvisioningDeps } from './provisioningDeps';
@@ -266,7 +268,7 @@ async function leaseWorkloadFor(record: AccessRequestRecord, deps: ProvisioningD
 
 /**
  * Creates exactly the IAM objects of an approved request's plan, in a fixed order of idempotent
- * steps: OIDC provider check, policy, role, attachments. Each AWS change is audited as it happens.
+ * steps: buckets left unchecked at submit, OIDC provider check, policy, role, attachments. Each AWS change is audited as it happens.
  * A retry after a failure at any step completes the grant; finished steps are verified with reads.
  * Failures leave the request `failed` with the error recorded; they are not thrown.
  */
@@ -305,6 +307,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
         `cluster ${cluster.name} now has issuer ${info.issuerUrl}, not the approved ${plan.cluster.oidcIssuer}; submit a new request`,
       );
     }
+    await recheckUncheckedBuckets(plan, journal.current.request, cluster, deps);
     await ensureOidcProvider(plan, journal, inAccount);
     await ensurePolicy(plan, journal, inAccount);
     const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);
@@ -337,7 +340,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
       provisioning: { ...current.provisioning, lastError: failure },
     }));
   }
-  return journal.apply((current) => {
+  const activated = await journal.apply((current) => {
     const now = journal.now();
     return {
       ...transition(current, RequestStatus.Active, {
@@ -356,4 +359,5 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
       },
     };
   });
+  return verifyAfterProvisioning(activated, deps);
 }

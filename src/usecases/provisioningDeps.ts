@@ -1,4 +1,4 @@
-import type { AccountSessions, ClusterDirectory, IamGateway, ServiceAccountApplier } from '../ports';
+import type { AccessProber, AccountSessions, ClusterDirectory, IamGateway, ServiceAccountApplier, ServiceAccountTokens } from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
 
 /** What provisioning, revocation, expiry and reconciliation need beyond the request store. */
@@ -13,4 +13,6 @@ export interface ProvisioningDeps extends AccessRequestDeps {
   knownOidcProviders: Map<string, Promise<void>>;
   /** Loaded on first use: only grants delivered by `apply` need a Kubernetes client. */
   serviceAccounts: () => Promise<ServiceAccountApplier>;
+  /** Loaded on first use, like serviceAccounts: verification asks the cluster for a ServiceAccount token, then AWS as the role. */
+  verifier: () => Promise<{ tokens: ServiceAccountTokens; prober: AccessProber }>;
 }

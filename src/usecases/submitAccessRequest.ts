@@ -3,12 +3,12 @@ import { assertMayRequest, effectiveDurationHours, findApprovalRule, findAutoApp
 import { findCluster } from '../domain/brokerConfig';
 import { autoApprove } from '../domain/decisions';
 import { NotFoundError } from '../domain/errors';
-import { makeGrantPlan } from '../domain/grantPlan';
 import type { CallerIdentity } from '../domain/identity';
 import { parseInput } from '../domain/parseInput';
 import { RequestStatus, submittedEvent, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { makeWorkloadOutlook } from '../domain/workloadOutlook';
 import type { AccessRequestDeps } from './accessRequestDeps';
+import { planRequest } from './planGrant';
 import { readWorkloadState } from './workloadState';
 import { afterApproval, startProvisioningIfApproved } from './decideAccessRequest';
 
@@ -29,14 +29,7 @@ export async function submitAccessRequest(body: unknown, caller: CallerIdentity,
 
   const id = deps.ids.newId();
   const now = deps.clock.now();
-  const plan = makeGrantPlan({
-    request,
-    cluster,
-    issuerUrl: await deps.issuers.getIssuerUrl(cluster),
-    config: deps.config,
-    serviceAccountTemplate: deps.serviceAccountTemplate,
-    requestId: id,
-  });
+  const plan = await planRequest(request, cluster, deps, id);
   // The whole workload is counted now, so that no approval can lead to a grant IAM would refuse.
   makeWorkloadOutlook(await readWorkloadState(request, deps), plan, id, deps.config.managedPoliciesPerRole);
   let record: AccessRequestRecord = {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
 import { EksTokenSource } from '../../src/adapters/aws/eksTokenSource';
 import { KubernetesServiceAccountApplier } from '../../src/adapters/k8s/kubernetesServiceAccountApplier';
 import type { CallerIdentity } from '../../src/domain/identity';
@@ -7,45 +6,33 @@ import { approveAccessRequest } from '../../src/usecases/decideAccessRequest';
 import { provisionGrant } from '../../src/usecases/provisionGrant';
 import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
-import { startKubeCluster, kubeRequest } from '../harness/kube/cluster.mjs';
-import { startEksTokenWebhook, type EksTokenWebhook } from '../harness/kube/eksTokenWebhook';
+import { kubeRequest } from '../harness/kube/cluster.mjs';
 import { ensureBrokerRbac, ensureNamespace } from '../harness/kube/rbac.mjs';
-import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
-import { newCallLog, prepareAccount, provisioningDeps } from '../support/provisioningHarness';
+import { BROKER_KEY, startEksClusterHarness } from '../support/eksClusterHarness';
+import { newCallLog, provisioningDeps } from '../support/provisioningHarness';
 import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
-const BROKER_ROLE = 'arn:aws:iam::123456789012:role/irsa-broker-lambda';
-const BROKER_KEY = { accessKeyId: 'AKIAHARNESSBROKER01', secretAccessKey: 'harness-broker-secret' };
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
 const run = Date.now().toString(36);
 const allowed = `payments-${run}`;
 const forbidden = `ledger-${run}`;
 
-let webhook: EksTokenWebhook;
-let kube: Awaited<ReturnType<typeof startKubeCluster>>;
-let moto: Awaited<ReturnType<typeof startMoto>>;
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+type Harness = Awaited<ReturnType<typeof startEksClusterHarness>>;
+let harness: Harness;
+let webhook: Harness['webhook'];
+let kube: Harness['kube'];
+let moto: Harness['moto'];
+let dynamo: Harness['dynamo'];
 
 beforeAll(async () => {
-  await ensureMotoVenv(root);
-  webhook = await startEksTokenWebhook({
-    clusterName: 'harness',
-    keys: { [BROKER_KEY.accessKeyId]: { secretAccessKey: BROKER_KEY.secretAccessKey, arn: BROKER_ROLE } },
-    mappings: { [BROKER_ROLE]: { username: 'irsa-broker', groups: ['irsa-broker'] } },
-  });
-  kube = await startKubeCluster(root, { webhookUrl: webhook.url, clusterName: 'harness' });
-  // moto's DescribeCluster answers with this API server's endpoint and CA, as EKS would.
-  [moto, dynamo] = await Promise.all([
-    startMoto(root, { env: { ...HARNESS_EKS_ENV, MOTO_EKS_ENDPOINT: kube.endpoint, MOTO_EKS_CA_DATA: kube.caData } }),
-    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
-  ]);
-  await prepareAccount(moto.endpoint);
+  harness = await startEksClusterHarness(root);
+  ({ webhook, kube, moto, dynamo } = harness);
   await ensureBrokerRbac(kube, { namespaces: [allowed] });
   await ensureNamespace(kube, forbidden);
 }, 45 * 60_000);
-afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop(), kube?.stop(), webhook?.stop()]));
+afterAll(async () => harness?.stop());
 
 function deps(delivery = { allowApply: true, createNamespaces: false, allowAdoption: true }) {
   const base = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), { delivery }, newCallLog(), BROKER_KEY);

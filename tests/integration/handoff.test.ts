@@ -58,6 +58,7 @@ describe('approval → provisioning hand-off through a stand-in of Lambda’s In
       IRSA_BROKER_CONFIG: config,
       AWS_ENDPOINT_URL_IAM: moto.endpoint,
       AWS_ENDPOINT_URL_EKS: moto.endpoint,
+      AWS_ENDPOINT_URL_S3: moto.endpoint,
     });
   });
   afterAll(async () => store?.stop());
@@ -147,6 +148,7 @@ describe('approval → provisioning hand-off behind the local HTTP API (serverle
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_IAM: moto.endpoint,
         AWS_ENDPOINT_URL_EKS: moto.endpoint,
+        AWS_ENDPOINT_URL_S3: moto.endpoint,
         AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,
       },
     });

@@ -10,7 +10,14 @@ import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { retryAccessRequest } from '../../src/usecases/retryAccessRequest';
 import { expireGrants } from '../../src/usecases/expireGrants';
-import { brokerObjects, newCallLog, prepareAccount, provisioningDeps, type IamCallLog } from '../support/provisioningHarness';
+import {
+  brokerObjects,
+  createHarnessBuckets,
+  newCallLog,
+  prepareAccount,
+  provisioningDeps,
+  type IamCallLog,
+} from '../support/provisioningHarness';
 import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
@@ -203,6 +210,7 @@ describe('provisioning against moto', () => {
         resourcesVpcConfig: { subnetIds: ['subnet-1'] },
       }),
     );
+    await createHarnessBuckets(moto.endpoint);
     const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
     const id = await approvedRequest(deps, 'no-provider');
     const failed = await provisionGrant(id, deps);

@@ -1,5 +1,6 @@
 import { arns, issuerHostPath } from '../../src/domain/arns';
 import type { BrokerConfig, ClusterConfig } from '../../src/domain/brokerConfig';
+import { BucketEncryption, BucketFactsStatus, type BucketFacts } from '../../src/domain/bucketFacts';
 import {
   asCommitted,
   assertRequestItemSize,
@@ -20,6 +21,7 @@ import type {
   AccountSessions,
   AccessRequestFilter,
   AccessRequestStore,
+  BucketInspector,
   ClusterDirectory,
   ClusterInfo,
   Clock,
@@ -458,6 +460,28 @@ export class FakeClusterDirectory implements ClusterDirectory {
   }
 }
 
+/**
+ * S3 as the pre-flight sees it: every bucket exists in the cluster's account and region with SSE-S3,
+ * unless a test puts other facts for it.
+ */
+export class FakeBucketInspector implements BucketInspector {
+  readonly calls: { bucket: string; expectedOwners: readonly string[] }[] = [];
+  readonly facts = new Map<string, BucketFacts>();
+
+  async inspect(bucket: string, expectedOwners: readonly string[], cluster: ClusterConfig): Promise<BucketFacts> {
+    this.calls.push({ bucket, expectedOwners });
+    return (
+      this.facts.get(bucket) ?? {
+        status: BucketFactsStatus.Found,
+        region: cluster.region,
+        owner: cluster.accountId,
+        encryption: { type: BucketEncryption.SseS3, bucketKeyEnabled: false },
+        policy: { text: null },
+      }
+    );
+  }
+}
+
 /** A clock that stands still until a test moves it. */
 export class ManualClock implements Clock {
   constructor(private current: Date) {}
@@ -535,6 +559,7 @@ export interface FakeProvisioningDeps extends ProvisioningDeps {
   store: InMemoryAccessRequestStore;
   iam: FakeIamGateway;
   clusters: FakeClusterDirectory;
+  buckets: FakeBucketInspector;
   accounts: FakeAccountSessions;
   clock: ManualClock;
   /** Request ids handed to the provisioning queue. */
@@ -563,6 +588,7 @@ export function makeFakeProvisioningDeps(
     clock: new ManualClock(options.now ?? new Date('2030-01-01T09:00:00.000Z')),
     ids: new SequentialIds(),
     issuers: { getIssuerUrl: async (cluster) => cluster.oidcIssuer ?? (await clusters.describeCluster(cluster)).issuerUrl },
+    buckets: new FakeBucketInspector(),
     serviceAccountTemplate,
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam,
@@ -570,6 +596,7 @@ export function makeFakeProvisioningDeps(
     accounts: new FakeAccountSessions(config, iam, clusters),
     knownOidcProviders: new Map(),
     serviceAccounts: () => Promise.reject(new Error('no cluster in unit tests: delivery is manifest')),
+    verifier: () => Promise.reject(new Error('no cluster in unit tests: nothing to verify against')),
     queued,
   };
 }

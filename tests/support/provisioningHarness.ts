@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Pluggable } from '@smithy/types';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessReq
 import { DynamoWorkloadStore } from '../../src/adapters/aws/dynamoWorkloadStore';
 import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
 import { SdkIamGateway } from '../../src/adapters/aws/iamGateway';
+import { S3BucketInspector } from '../../src/adapters/aws/s3BucketInspector';
 import { parseBrokerConfig } from '../../src/config';
 import type { BrokerConfigInput } from '../../src/domain/brokerConfig';
 import { kubeTemplates } from '../../src/kubeTemplates';
@@ -68,7 +70,34 @@ export function newCallLog(): IamCallLog {
   return log;
 }
 
-/** Creates the EKS cluster, the OIDC provider for its issuer and the boundary policy in moto. */
+/** Buckets the provisioning tests and the bench grant on, in the cluster's account and region. */
+export const HARNESS_BUCKETS = [
+  'acme-invoices',
+  'acme-reports',
+  'acme-public-docs',
+  'acme-private-docs',
+  'acme-third',
+  'acme-bench',
+  'acme-bench-reports',
+];
+
+/** An S3 client against moto; path-style, since bucket names are not host names on 127.0.0.1. */
+export function s3Client(endpoint: string, region = 'eu-west-1', account?: string): S3Client {
+  const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials, maxAttempts: 1 });
+  // moto's way of acting as another account (see HARNESS.md, "Several accounts").
+  if (account) {
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+        return next(args);
+      },
+      { step: 'build', name: 'motoAccount' },
+    );
+  }
+  return client;
+}
+
+/** Creates the EKS cluster, the OIDC provider for its issuer, the boundary policy and the buckets in moto. */
 export async function prepareAccount(endpoint: string): Promise<{ issuerUrl: string }> {
   const eks = new EKSClient({ endpoint, region: 'eu-west-1', credentials });
   const created = await eks.send(
@@ -103,7 +132,18 @@ export async function prepareAccount(endpoint: string): Promise<{ issuerUrl: str
       }),
     }),
   );
+  await createHarnessBuckets(endpoint);
   return { issuerUrl };
+}
+
+/** The buckets of HARNESS_BUCKETS, in the cluster's region. */
+export async function createHarnessBuckets(endpoint: string): Promise<void> {
+  const s3 = s3Client(endpoint);
+  await Promise.all(
+    HARNESS_BUCKETS.map((bucket) =>
+      s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } })),
+    ),
+  );
 }
 
 /**
@@ -174,6 +214,7 @@ export function provisioningDeps(
     ids: { newId: () => `00000000-0000-4000-8000-${String(++requestCounter).padStart(12, '0')}` },
     issuers: clusters,
     clusters,
+    buckets: new S3BucketInspector((region) => s3Client(motoEndpoint, region)),
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: { enqueue: async (job) => void queued.push(job.requestId) },
     iam: new SdkIamGateway(iamClient(motoEndpoint, log)),
@@ -181,6 +222,9 @@ export function provisioningDeps(
     knownOidcProviders: new Map(),
     serviceAccounts: async () => {
       throw new Error('no cluster in this test: delivery is manifest');
+    },
+    verifier: async () => {
+      throw new Error('no cluster in this test: nothing to verify against');
     },
     queued,
   };

@@ -57,7 +57,7 @@ function safeParse(text: string): unknown {
  * EKS access entry; a 403 means RBAC lacks a permission (the server names the verb and namespace);
  * anything that never reached the server is retryable.
  */
-function translate(error: unknown, cluster: ClusterConnection, action: string): never {
+export function translate(error: unknown, cluster: ClusterConnection, action: string): never {
   if (error instanceof ApiException) {
     if (error.code === 401) {
       throw new DependencyUnavailableError(
@@ -88,6 +88,18 @@ function translate(error: unknown, cluster: ClusterConnection, action: string): 
       cause: error,
     },
   );
+}
+
+/** A client configuration for one cluster, authenticated with an EKS token. */
+export function kubeConfigFor(cluster: ClusterConnection, token: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: cluster.name, server: cluster.endpoint, caData: cluster.certificateAuthorityData, skipTLSVerify: false }],
+    users: [{ name: FIELD_MANAGER, token }],
+    contexts: [{ name: cluster.name, cluster: cluster.name, user: FIELD_MANAGER }],
+    currentContext: cluster.name,
+  });
+  return config;
 }
 
 /** What adoption overwrote, as the account itself records it; undefined when absent or unreadable. */
@@ -197,14 +209,7 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
     const key = `${cluster.accountId ?? ''}|${cluster.name}|${cluster.endpoint}`;
     const cached = this.clients.get(key);
     if (cached?.token === token) return cached.api;
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: cluster.name, server: cluster.endpoint, caData: cluster.certificateAuthorityData, skipTLSVerify: false }],
-      users: [{ name: FIELD_MANAGER, token }],
-      contexts: [{ name: cluster.name, cluster: cluster.name, user: FIELD_MANAGER }],
-      currentContext: cluster.name,
-    });
-    const api = KubernetesObjectApi.makeApiClient(config);
+    const api = KubernetesObjectApi.makeApiClient(kubeConfigFor(cluster, token));
     this.clients.set(key, { token, api });
     return api;
   }

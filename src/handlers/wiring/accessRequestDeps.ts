@@ -11,6 +11,7 @@ import { kubeTemplates } from '../../kubeTemplates';
 import type { AccessRequestStore, JobQueue } from '../../ports';
 import type { AccessRequestDeps } from '../../usecases/accessRequestDeps';
 import { ProvisionJobSchema, SlackJobSchema, type JobSchema } from '../../domain/jobs';
+import { bucketInspector } from './bucketInspector';
 import { slackConfigured } from './slackSecrets';
 
 /** A required environment variable (set in serverless.yml; locally by the start script). */
@@ -65,6 +66,7 @@ export function accessRequestDeps(): AccessRequestDeps {
     ids: { newId: () => randomUUID() },
     // The EKS and STS clients are loaded only if a configured cluster has no issuer.
     issuers: createClusterIssuerSource(async () => (await import('./accountSessions')).clusterIssuers()),
+    buckets: bucketInspector(),
     serviceAccountTemplate: kubeTemplates.serviceAccount,
     queue: jobQueue('IRSA_BROKER_PROVISION_FUNCTION', ProvisionJobSchema, (job) => `provisioning of ${job.requestId}`),
   };

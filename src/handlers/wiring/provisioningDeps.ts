@@ -5,6 +5,20 @@ import { accountSessions } from './accountSessions';
 
 let deps: ProvisioningDeps | undefined;
 let applier: Promise<ServiceAccountApplier> | undefined;
+let verifier: ReturnType<ProvisioningDeps['verifier']> | undefined;
+
+/** TokenRequest, STS and S3 clients, loaded the first time a grant is verified. */
+function grantVerifier(): ReturnType<ProvisioningDeps['verifier']> {
+  verifier ??= Promise.all([
+    import('../../adapters/k8s/kubernetesServiceAccountTokens'),
+    import('../../adapters/aws/eksTokenSource'),
+    import('../../adapters/aws/stsS3AccessProber'),
+  ]).then(([{ KubernetesServiceAccountTokens }, { EksTokenSource }, { StsS3AccessProber }]) => ({
+    tokens: new KubernetesServiceAccountTokens(new EksTokenSource()),
+    prober: new StsS3AccessProber(),
+  }));
+  return verifier;
+}
 
 /** The Kubernetes client and token source, loaded the first time a grant is delivered by `apply`. */
 function serviceAccounts(): Promise<ServiceAccountApplier> {
@@ -25,6 +39,7 @@ export function provisioningDeps(): ProvisioningDeps {
     clusters: accounts.hubSession().clusters,
     knownOidcProviders: new Map(),
     serviceAccounts,
+    verifier: grantVerifier,
   };
   return deps;
 }

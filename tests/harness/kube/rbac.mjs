@@ -40,7 +40,7 @@ export function ensureNamespace(cluster, name) {
 }
 
 /**
- * Lets `group` manage ServiceAccounts in each of `namespaces` (a Role + RoleBinding per namespace,
+ * Lets `group` manage ServiceAccounts, and request their tokens, in each of `namespaces` (a Role + RoleBinding per namespace,
  * named `irsa-broker-serviceaccounts`), creating the namespaces first.
  * @param {{ endpoint: string, caPem: string, adminToken: string }} cluster
  * @param {object} options
@@ -61,7 +61,11 @@ export async function ensureBrokerRbac(
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name, namespace },
-      rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: [...verbs] }],
+      rules: [
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: [...verbs] },
+        // Verification asks for a token as the kubelet would for a pod (TokenRequest); nothing else.
+        { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+      ],
     });
     await apply(cluster, `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings/${name}`, {
       apiVersion: 'rbac.authorization.k8s.io/v1',

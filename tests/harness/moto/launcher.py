@@ -14,6 +14,10 @@ per cluster to prove that trust policies name the right one. When set, these var
                             the clusters it names (npm start: the issuers config/broker.yaml names)
 
 The endpoint may use the same placeholders.
+
+moto does not enforce S3's `ExpectedBucketOwner` (the x-amz-expected-bucket-owner header); the
+broker's bucket pre-flight proves a bucket's owner with it, so the launcher enforces it as S3 does:
+403 AccessDenied when the bucket exists and another account owns it.
 """
 
 import json
@@ -22,6 +26,9 @@ import sys
 import threading
 
 import moto.eks.models as eks_models
+import moto.s3.models as s3_models
+from moto.s3.exceptions import S3AccessDeniedError
+from moto.s3.responses import S3Response
 from moto.server import main as moto_main
 
 
@@ -54,6 +61,24 @@ def _patch_eks_clusters() -> None:
     eks_models.Cluster.__init__ = init  # type: ignore[method-assign]
 
 
+def _enforce_expected_bucket_owner() -> None:
+    def guarded(original):  # type: ignore[no-untyped-def]
+        def respond(self, request, full_url):  # type: ignore[no-untyped-def]
+            expected = request.headers.get("x-amz-expected-bucket-owner")
+            bucket = self.parse_bucket_name_from_url(request, full_url)
+            owner = s3_models.s3_backends.bucket_accounts.get(bucket) if bucket else None
+            # bucket_accounts holds (partition, account id) for every bucket in every account.
+            if expected and owner is not None and owner[1] != expected:
+                raise S3AccessDeniedError()
+            return original(self, request, full_url)
+
+        return respond
+
+    # The underscored methods run inside moto's try/except that serializes S3 errors.
+    S3Response._bucket_response = guarded(S3Response._bucket_response)  # type: ignore[method-assign]
+    S3Response._key_response = guarded(S3Response._key_response)  # type: ignore[method-assign]
+
+
 def _exit_when_parent_goes() -> None:
     # The Node harness keeps our stdin open; EOF means it died without calling stop(), and an
     # orphaned moto would hold its port and memory until the machine is recycled.
@@ -65,6 +90,7 @@ if __name__ == "__main__":
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         sys.exit("usage: launcher.py <port>")
     _patch_eks_clusters()
+    _enforce_expected_bucket_owner()
     if os.environ.get("MOTO_EXIT_ON_STDIN_EOF") == "1":
         threading.Thread(target=_exit_when_parent_goes, daemon=True).start()
     moto_main(["-H", "127.0.0.1", "-p", sys.argv[1]])

@@ -10,7 +10,7 @@ import { toErrorResponse } from '../../../src/middleware/httpErrorResponse';
 import type { ClusterIssuerSource } from '../../../src/ports';
 import { planGrant, type PlanGrantDeps } from '../../../src/usecases/planGrant';
 import { makeTestConfig } from '../../support/brokerConfig';
-import { InMemoryAccessRequestStore, InMemoryWorkloadStore } from '../../support/fakes';
+import { FakeBucketInspector, InMemoryAccessRequestStore, InMemoryWorkloadStore } from '../../support/fakes';
 import { serviceAccountTemplate } from '../../support/serviceAccountTemplate';
 
 const NUM_RUNS = 300;
@@ -352,6 +352,7 @@ const issuers: ClusterIssuerSource = { getIssuerUrl: async (cluster) => issuerOf
 const fuzzDeps: PlanGrantDeps = {
   config: makeTestConfig(),
   issuers,
+  buckets: new FakeBucketInspector(),
   serviceAccountTemplate,
   store: new InMemoryAccessRequestStore(),
   workloads: new InMemoryWorkloadStore(),

@@ -5,7 +5,7 @@ import type { ClusterIssuerSource } from '../../../src/ports';
 import { planGrant, type PlanGrantDeps } from '../../../src/usecases/planGrant';
 import { makeRequestInput } from '../../support/accessRequestRecord';
 import { makeTestConfig } from '../../support/brokerConfig';
-import { InMemoryAccessRequestStore, InMemoryWorkloadStore } from '../../support/fakes';
+import { FakeBucketInspector, InMemoryAccessRequestStore, InMemoryWorkloadStore } from '../../support/fakes';
 import { serviceAccountTemplate } from '../../support/serviceAccountTemplate';
 
 const DESCRIBED_ISSUER = 'https://oidc.eks.eu-west-1.amazonaws.com/id/DESCRIBED0000000000000000EXAMPLE';
@@ -33,6 +33,7 @@ function depsWith(eks: FakeEksIssuers) {
       loads.push(1);
       return eks;
     }),
+    buckets: new FakeBucketInspector(),
     serviceAccountTemplate,
   };
   return { deps, loads };

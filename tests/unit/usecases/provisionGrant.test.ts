@@ -531,6 +531,45 @@ describe('provisionGrant', () => {
   });
 });
 
+describe('provisionGrant with buckets unchecked at submit', () => {
+  const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const unchecked = { status: 'unchecked', code: 'SlowDown', message: 'slow down' } as const;
+
+  it('checks them again and fails the grant, creating nothing, when the bucket turns out missing', async () => {
+    const deps = fakeDeps();
+    deps.buckets.facts.set('acme-invoices', unchecked);
+    const { id } = await approvedGrant(deps);
+    deps.buckets.facts.set('acme-invoices', { status: 'missing' });
+    const record = await provisionGrant(id, deps);
+    expect([record.status, record.provisioning?.lastError?.code]).toEqual(['failed', 'BUCKET_NOT_FOUND']);
+    expect(deps.iam.writes()).toEqual([]);
+  });
+
+  it('never grants a KMS key the approver did not see: fails with BUCKET_KMS_KEY_NOT_PLANNED', async () => {
+    const deps = fakeDeps();
+    deps.buckets.facts.set('acme-invoices', unchecked);
+    const { id } = await approvedGrant(deps);
+    deps.buckets.facts.set('acme-invoices', {
+      status: 'found',
+      region: 'eu-west-1',
+      owner: '111122223333',
+      encryption: { type: 'SSE-KMS', kmsKeyArn: KEY, bucketKeyEnabled: false },
+      policy: { text: null },
+    });
+    const record = await provisionGrant(id, deps);
+    expect([record.status, record.provisioning?.lastError?.code]).toEqual(['failed', 'BUCKET_KMS_KEY_NOT_PLANNED']);
+  });
+
+  it('goes ahead when S3 still does not answer, and reads only the unchecked buckets', async () => {
+    const deps = fakeDeps();
+    deps.buckets.facts.set('acme-invoices', unchecked);
+    const { id } = await approvedGrant(deps);
+    const before = deps.buckets.calls.length;
+    expect((await provisionGrant(id, deps)).status).toBe('active');
+    expect(deps.buckets.calls.slice(before).map((call) => call.bucket)).toEqual(['acme-invoices']);
+  });
+});
+
 describe('approveAccessRequest', () => {
   it('refuses, with 422 MANAGED_POLICY_NOT_ALLOWED, an approval of a grant config took off the allow-list after submit', async () => {
     // Arrange
