@@ -1,4 +1,4 @@
-import { SlackNotifier } from '../adapters/slack/slackNotifier';
+import { SlackNotifier } from './slackNotifier';
 import { BrokerError } from '../domain/errors';
 import type { SlackJob } from '../domain/jobs';
 import { parseSlackCommand, SLACK_USAGE } from '../domain/slackCommand';

@@ -1,13 +1,12 @@
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
-import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
-import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
+import { useMotoAndDynamo } from '../support/motoAndDynamo';
 import { S3BucketInspector } from '../../src/adapters/aws/s3BucketInspector';
 import { BrokerError } from '../../src/domain/errors';
 import type { CallerIdentity } from '../../src/domain/identity';
 import { planGrant } from '../../src/usecases/planGrant';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
-import { newCallLog, prepareAccount, provisioningDeps, s3Client } from '../support/provisioningHarness';
+import { newCallLog, provisioningDeps, s3Client } from '../support/provisioningHarness';
 
 // The bucket pre-flight against moto's S3, through the real adapter, at plan and at submit. moto does
 // not enforce ExpectedBucketOwner; the harness launcher does (403 AccessDenied for another owner), as
@@ -18,21 +17,8 @@ const root = join(__dirname, '../..');
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const PARTNER = '222222222222';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-let moto: Awaited<ReturnType<typeof startMoto>>;
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 
-beforeAll(async () => {
-  await ensureMotoVenv(root);
-  [moto, dynamo] = await Promise.all([
-    startMoto(root, { env: HARNESS_EKS_ENV }),
-    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
-  ]);
-}, 600_000);
-afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop()]));
-beforeEach(async () => {
-  await moto.reset();
-  await prepareAccount(moto.endpoint);
-});
+const servers = useMotoAndDynamo(root);
 
 const request = (bucket: string, level = 'read', prefix = 'exports/') => ({
   cluster: 'harness',
@@ -40,7 +26,7 @@ const request = (bucket: string, level = 'read', prefix = 'exports/') => ({
   serviceAccount: 'exporter',
   grants: [{ type: 's3', bucket, prefix, level }],
 });
-const deps = (overrides = {}) => provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), overrides);
+const deps = (overrides = {}) => provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog(), overrides);
 
 async function refusal(act: () => Promise<unknown>): Promise<BrokerError> {
   const error = await act().then(
@@ -53,7 +39,7 @@ async function refusal(act: () => Promise<unknown>): Promise<BrokerError> {
 
 async function createBucket(bucket: string, region: string, account?: string) {
   const configuration = region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region } };
-  await s3Client(moto.endpoint, region, account).send(
+  await s3Client(servers.moto.endpoint, region, account).send(
     new CreateBucketCommand({ Bucket: bucket, ...configuration } as ConstructorParameters<typeof CreateBucketCommand>[0]),
   );
 }
@@ -128,7 +114,7 @@ describe('bucket pre-flight against moto', () => {
     await createBucket('partner-exports', 'eu-west-1', PARTNER);
     const d = deps({ bucketAccounts: { 'partner-*': PARTNER } });
     const statements = (await planGrant(request('partner-exports'), d)).buckets![0]!.bucketPolicy!.statements;
-    await s3Client(moto.endpoint, 'eu-west-1', PARTNER).send(
+    await s3Client(servers.moto.endpoint, 'eu-west-1', PARTNER).send(
       new PutBucketPolicyCommand({ Bucket: 'partner-exports', Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }),
     );
     const bucket = (await planGrant(request('partner-exports'), d)).buckets![0]!;
@@ -137,7 +123,7 @@ describe('bucket pre-flight against moto', () => {
   });
 
   it("adds the SSE-KMS bucket's key to the policy, with the S3 view service and the bucket's encryption context", async () => {
-    await s3Client(moto.endpoint).send(
+    await s3Client(servers.moto.endpoint).send(
       new PutBucketEncryptionCommand({
         Bucket: 'acme-invoices',
         ServerSideEncryptionConfiguration: {
@@ -169,7 +155,7 @@ describe('bucket pre-flight against moto', () => {
   it('does not block on a transient S3 error: the request is stored with the bucket unchecked', async () => {
     const d = deps();
     d.buckets = new S3BucketInspector((region) => {
-      const client = s3Client(moto.endpoint, region);
+      const client = s3Client(servers.moto.endpoint, region);
       client.middlewareStack.add(
         () => async () => {
           throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });

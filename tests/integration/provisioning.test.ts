@@ -1,7 +1,6 @@
 import { CreateRoleCommand, GetRoleCommand, IAMClient, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { join } from 'node:path';
-import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
-import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
+import { useMotoAndDynamo } from '../support/motoAndDynamo';
 import type { CallerIdentity } from '../../src/domain/identity';
 import { findDrift, reconcileGrants } from '../../src/usecases/reconcileGrants';
 import { approveAccessRequest } from '../../src/usecases/decideAccessRequest';
@@ -10,34 +9,14 @@ import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { retryAccessRequest } from '../../src/usecases/retryAccessRequest';
 import { expireGrants } from '../../src/usecases/expireGrants';
-import {
-  brokerObjects,
-  createHarnessBuckets,
-  newCallLog,
-  prepareAccount,
-  provisioningDeps,
-  type IamCallLog,
-} from '../support/provisioningHarness';
+import { brokerObjects, createHarnessBuckets, newCallLog, provisioningDeps, type IamCallLog } from '../support/provisioningHarness';
 import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
-let moto: Awaited<ReturnType<typeof startMoto>>;
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 
-beforeAll(async () => {
-  await ensureMotoVenv(root);
-  [moto, dynamo] = await Promise.all([
-    startMoto(root, { env: HARNESS_EKS_ENV }),
-    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
-  ]);
-}, 600_000);
-afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop()]));
-beforeEach(async () => {
-  await moto.reset();
-  await prepareAccount(moto.endpoint);
-});
+const servers = useMotoAndDynamo(root);
 
 function request(serviceAccount: string, extra: Record<string, unknown> = {}) {
   return {
@@ -65,7 +44,7 @@ async function approvedRequest(
 describe('provisioning against moto', () => {
   it('creates exactly one policy, one role and one attachment, with the planned trust', async () => {
     const log = newCallLog();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, log);
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, log);
     const id = await approvedRequest(deps, 'invoice-exporter');
     log.calls.length = 0;
 
@@ -79,12 +58,12 @@ describe('provisioning against moto', () => {
     });
     expect(log.writes()).toEqual(['CreatePolicy', 'CreateRole', 'AttachRolePolicy']);
     expect(log.calls).toEqual(['GetOpenIDConnectProvider', 'CreatePolicy', 'CreateRole', 'AttachRolePolicy']);
-    const live = await brokerObjects(moto.endpoint);
+    const live = await brokerObjects(servers.moto.endpoint);
     expect(live.roles.map((role) => role.RoleName)).toEqual([record.plan.role.name]);
     expect(live.policies.map((policy) => policy.Arn)).toEqual([record.plan.permissionPolicy?.arn]);
     expect(live.attachments).toEqual({ [record.plan.role.name]: [record.plan.permissionPolicy?.arn] });
     const role = await new IAMClient({
-      endpoint: moto.endpoint,
+      endpoint: servers.moto.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     }).send(new GetRoleCommand({ RoleName: record.plan.role.name }));
@@ -100,7 +79,7 @@ describe('provisioning against moto', () => {
 
   it('makes no write on a second run, and finds no drift', async () => {
     const log = newCallLog();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, log);
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, log);
     const id = await approvedRequest(deps, 'second-run');
     const first = await provisionGrant(id, deps);
     log.calls.length = 0;
@@ -117,7 +96,7 @@ describe('provisioning against moto', () => {
       `completes with no orphan after a fault ${when} IAM call %i (%s)`,
       async (at) => {
         const failing: IamCallLog = { ...newCallLog(), failAt: { at: at as number, when } };
-        const failingDeps = provisioningDeps(moto.endpoint, dynamo.endpoint, failing);
+        const failingDeps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, failing);
         const id = await approvedRequest(failingDeps, `fault-${when}-${at}`);
         failing.calls.length = 0;
 
@@ -125,13 +104,13 @@ describe('provisioning against moto', () => {
         expect(failed.status).toBe('failed');
         expect(failed.provisioning?.lastError?.message).toContain('injected fault');
 
-        const healthy = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+        const healthy = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
         await retryAccessRequest(id, approver, healthy);
         expect(healthy.queued).toEqual([id]);
         const done = await provisionGrant(id, healthy);
         expect(done.status).toBe('active');
 
-        const live = await brokerObjects(moto.endpoint);
+        const live = await brokerObjects(servers.moto.endpoint);
         expect(live.roles.map((role) => role.RoleName)).toEqual([done.plan.role.name]);
         expect(live.policies.map((policy) => policy.Arn)).toEqual([done.plan.permissionPolicy?.arn]);
         expect(live.attachments[done.plan.role.name]).toEqual([done.plan.permissionPolicy?.arn]);
@@ -141,7 +120,7 @@ describe('provisioning against moto', () => {
   }
 
   it('revokes leaving nothing that carries the broker tag', async () => {
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const id = await approvedRequest(deps, 'short-lived', {
       grants: [
         { type: 's3', bucket: 'acme-invoices', level: 'read' },
@@ -150,17 +129,17 @@ describe('provisioning against moto', () => {
     });
     const active = await provisionGrant(id, deps);
     expect(active.status).toBe('active');
-    expect((await brokerObjects(moto.endpoint)).attachments[active.plan.role.name]).toHaveLength(2);
+    expect((await brokerObjects(servers.moto.endpoint)).attachments[active.plan.role.name]).toHaveLength(2);
 
     const revoked = await revokeAccessRequest(id, developer, 'done', deps);
 
     expect(revoked.status).toBe('revoked');
-    const live = await brokerObjects(moto.endpoint);
+    const live = await brokerObjects(servers.moto.endpoint);
     expect(live.roles).toEqual([]);
     expect(live.policies).toEqual([]);
     // The shared managed policy was only detached, never deleted: the broker did not create it.
     const shared = await new IAMClient({
-      endpoint: moto.endpoint,
+      endpoint: servers.moto.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     }).send(new ListPoliciesCommand({ Scope: 'Local' }));
@@ -174,9 +153,13 @@ describe('provisioning against moto', () => {
   });
 
   it('refuses a same-named foreign role and leaves it untouched', async () => {
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const { plan } = await submitAccessRequest(request('legacy-app'), developer, deps);
-    const iam = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const iam = new IAMClient({
+      endpoint: servers.moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     const foreignTrust = {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -192,35 +175,39 @@ describe('provisioning against moto', () => {
     expect(failed.provisioning?.lastError?.code).toBe('FOREIGN_IAM_OBJECT');
     const role = await iam.send(new GetRoleCommand({ RoleName: plan.role.name }));
     expect(JSON.parse(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!))).toEqual(foreignTrust);
-    expect((await brokerObjects(moto.endpoint)).attachments[plan.role.name]).toEqual([]);
+    expect((await brokerObjects(servers.moto.endpoint)).attachments[plan.role.name]).toEqual([]);
     // Revoking the failed grant removes its own policy and leaves the foreign role alone.
     await revokeAccessRequest(id, developer, undefined, deps);
-    const live = await brokerObjects(moto.endpoint);
+    const live = await brokerObjects(servers.moto.endpoint);
     expect(live.policies).toEqual([]);
     expect(live.roles.map((entry) => entry.RoleName)).toEqual([plan.role.name]);
   });
 
   it('fails with a precise error when the OIDC provider is missing and may not be created', async () => {
-    await moto.reset();
+    await servers.moto.reset();
     const { EKSClient, CreateClusterCommand } = await import('@aws-sdk/client-eks');
-    await new EKSClient({ endpoint: moto.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }).send(
+    await new EKSClient({
+      endpoint: servers.moto.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }).send(
       new CreateClusterCommand({
         name: 'harness',
         roleArn: 'arn:aws:iam::123456789012:role/eks',
         resourcesVpcConfig: { subnetIds: ['subnet-1'] },
       }),
     );
-    await createHarnessBuckets(moto.endpoint);
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    await createHarnessBuckets(servers.moto.endpoint);
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const id = await approvedRequest(deps, 'no-provider');
     const failed = await provisionGrant(id, deps);
     expect(failed.provisioning?.lastError).toMatchObject({ code: 'OIDC_PROVIDER_MISSING' });
     expect(failed.provisioning?.lastError?.message).toContain('provisioning.createOidcProvider');
-    expect((await brokerObjects(moto.endpoint)).roles).toEqual([]);
+    expect((await brokerObjects(servers.moto.endpoint)).roles).toEqual([]);
   });
 
   it('reconciles drift: records it and repairs the trust policy', async () => {
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const id = await approvedRequest(deps, 'drifter');
     const active = await provisionGrant(id, deps);
     await deps.iam.updateTrustPolicy(active.plan.role.name, {
@@ -236,7 +223,7 @@ describe('provisioning against moto', () => {
     expect(await findDrift(after, deps)).toEqual([]);
   });
   it('expires grants past their duration and pending requests past their timeout, removing what was created', async () => {
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const id = await approvedRequest(deps, 'one-hour', { durationHours: 1 });
     const active = await provisionGrant(id, deps);
     const { id: waiting } = await submitAccessRequest(request('never-approved'), developer, deps);
@@ -249,7 +236,7 @@ describe('provisioning against moto', () => {
     expect(report.failures).toEqual([]);
     expect((await deps.store.get(id))?.status).toBe('expired');
     expect((await deps.store.get(waiting))?.status).toBe('expired');
-    const live = await brokerObjects(moto.endpoint);
+    const live = await brokerObjects(servers.moto.endpoint);
     expect(live.roles.map((role) => role.RoleName)).not.toContain(active.plan.role.name);
     expect(live.policies.map((policy) => policy.Arn)).not.toContain(active.plan.permissionPolicy?.arn);
   });

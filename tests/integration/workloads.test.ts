@@ -1,7 +1,6 @@
 import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { join } from 'node:path';
-import { startLocalDynamo } from '../../scripts/localDynamo.mjs';
-import { ensureMotoVenv, HARNESS_EKS_ENV, startMoto } from '../harness/moto/setup.mjs';
+import { useMotoAndDynamo } from '../support/motoAndDynamo';
 import type { CallerIdentity } from '../../src/domain/identity';
 import type { AccessRequestRecord } from '../../src/domain/requestLifecycle';
 import { workloadKeyOf } from '../../src/domain/workload';
@@ -23,24 +22,12 @@ const root = join(__dirname, '../..');
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
 const SQS_READER = 'arn:aws:iam::123456789012:policy/shared-sqs-reader';
-let moto: Awaited<ReturnType<typeof startMoto>>;
-let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
 let serial = 0;
 
-beforeAll(async () => {
-  await ensureMotoVenv(root);
-  [moto, dynamo] = await Promise.all([
-    startMoto(root, { env: HARNESS_EKS_ENV }),
-    startLocalDynamo({ root, tableName: 'irsa-broker-test' }),
-  ]);
-}, 600_000);
-afterAll(async () => Promise.all([moto?.stop(), dynamo?.stop()]));
-beforeEach(async () => {
-  await moto.reset();
-  await prepareAccount(moto.endpoint);
-});
+const servers = useMotoAndDynamo(root);
 
-const iam = () => new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const iam = () =>
+  new IAMClient({ endpoint: servers.moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const attachedTo = async (roleName: string) =>
   ((await iam().send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }))).AttachedPolicies ?? []).map(
     (policy) => policy.PolicyArn!,
@@ -70,7 +57,7 @@ async function activeGrant(deps: ReturnType<typeof provisioningDeps>, body: unkn
 describe('grants on one workload', () => {
   it('adds grant B to a workload with grant A: A stays attached after every IAM call, the role ARN never changes', async () => {
     const sa = workloadName();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const a = await activeGrant(deps, request(sa, [invoices, { type: 'managed-policy', arn: SQS_READER }]));
     const aPolicy = a.plan.permissionPolicy!.arn;
 
@@ -80,7 +67,7 @@ describe('grants on one workload', () => {
       const attached = await attachedTo(a.plan.role.name);
       if (!attached.includes(aPolicy) || !attached.includes(SQS_READER)) missing.push(command);
     };
-    const bDeps = provisioningDeps(moto.endpoint, dynamo.endpoint, log);
+    const bDeps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, log);
     const b = await activeGrant(bDeps, request(sa, [reports, { type: 'managed-policy', arn: SQS_READER }]));
 
     expect(log.calls.length).toBeGreaterThan(0);
@@ -109,7 +96,7 @@ describe('grants on one workload', () => {
 
   it('revoking A leaves B working; revoking B, the last, removes role and policies', async () => {
     const sa = workloadName();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const a = await activeGrant(deps, request(sa, [invoices, { type: 'managed-policy', arn: SQS_READER }]));
     const b = await activeGrant(deps, request(sa, [reports, { type: 'managed-policy', arn: SQS_READER }]));
 
@@ -119,25 +106,25 @@ describe('grants on one workload', () => {
       const attached = await attachedTo(b.plan.role.name).catch(() => [] as string[]);
       if (!attached.includes(b.plan.permissionPolicy!.arn) || !attached.includes(SQS_READER)) missing.push(command);
     };
-    const revokeDeps = provisioningDeps(moto.endpoint, dynamo.endpoint, log);
+    const revokeDeps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, log);
     expect((await revokeAccessRequest(a.id, developer, 'done', revokeDeps)).status).toBe('revoked');
     expect(missing).toEqual([]);
     expect(log.writes()).toEqual(['DetachRolePolicy', 'DeletePolicy']);
-    const after = await brokerObjects(moto.endpoint);
+    const after = await brokerObjects(servers.moto.endpoint);
     expect(after.roles.map((role) => role.RoleName)).toEqual([b.plan.role.name]);
     expect(after.policies.map((policy) => policy.Arn)).toEqual([b.plan.permissionPolicy!.arn]);
     expect(after.attachments[b.plan.role.name]).toEqual(expect.arrayContaining([b.plan.permissionPolicy!.arn, SQS_READER]));
     expect(await findDrift(b, deps)).toEqual([]);
 
     expect((await revokeAccessRequest(b.id, developer, 'done', deps)).status).toBe('revoked');
-    const none = await brokerObjects(moto.endpoint);
+    const none = await brokerObjects(servers.moto.endpoint);
     expect([none.roles, none.policies]).toEqual([[], []]);
     expect(await deps.workloads.get(workloadKeyOf('harness', 'payments', sa))).toBeUndefined();
   });
 
   it('the same with expiry: the first grant to expire leaves the other, the last takes the role', async () => {
     const sa = workloadName();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const short = await activeGrant(deps, request(sa, [invoices], { durationHours: 1 }));
     const long = await activeGrant(deps, request(sa, [reports], { durationHours: 48 }));
     const later = (hours: number) => ({ ...deps, clock: { now: () => new Date(Date.now() + hours * 3_600_000) } });
@@ -149,19 +136,21 @@ describe('grants on one workload', () => {
 
     const second = await expireGrants(later(49));
     expect(second.expiredGrants).toContain(long.id);
-    const none = await brokerObjects(moto.endpoint);
+    const none = await brokerObjects(servers.moto.endpoint);
     expect([none.roles, none.policies]).toEqual([[], []]);
   });
 
   it('approving two grants of one workload at the same moment ends with both active and a consistent role', async () => {
     const sa = workloadName();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     const ids = [await approved(deps, request(sa, [invoices])), await approved(deps, request(sa, [reports]))];
 
-    const records = await Promise.all(ids.map((id) => provisionGrant(id, provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog()))));
+    const records = await Promise.all(
+      ids.map((id) => provisionGrant(id, provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog()))),
+    );
 
     expect(records.map((record) => record.status)).toEqual(['active', 'active']);
-    const live = await brokerObjects(moto.endpoint);
+    const live = await brokerObjects(servers.moto.endpoint);
     expect(live.roles).toHaveLength(1);
     expect([...live.attachments[records[0]!.plan.role.name]!].sort()).toEqual(
       records.map((record) => record.plan.permissionPolicy!.arn).sort(),
@@ -173,7 +162,7 @@ describe('grants on one workload', () => {
 
   it('refuses, at submit, a grant that would take the role past its attachment quota — naming the limit and both numbers', async () => {
     const sa = workloadName();
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), { managedPoliciesPerRole: 2 });
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog(), { managedPoliciesPerRole: 2 });
     await activeGrant(deps, request(sa, [invoices]));
     await submitAccessRequest(request(sa, [reports]), developer, deps); // pending: counted too
 
@@ -189,7 +178,7 @@ describe('grants on one workload', () => {
 
   it('refuses, at submit, a request whose trust differs from the workload’s (409)', async () => {
     const sa = `${workloadName()}-0`;
-    const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog(), { allowSubjectPatterns: true });
+    const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog(), { allowSubjectPatterns: true });
     await activeGrant(deps, request(sa, [invoices]));
 
     const refused = submitAccessRequest(request(sa, [reports], { serviceAccountPattern: `${sa.slice(0, -1)}*` }), developer, deps);
@@ -208,18 +197,18 @@ describe('a fault at every IAM call of adding and of removing a grant', () => {
 
   it('retries adding B to completion after each fault, with no orphan and A untouched', async () => {
     const probeSa = workloadName();
-    const probe = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const probe = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     await activeGrant(probe, request(probeSa, [invoices]));
     const bId = await approved(probe, request(probeSa, [reports]));
-    const calls = await countCalls((log) => provisionGrant(bId, provisioningDeps(moto.endpoint, dynamo.endpoint, log)));
+    const calls = await countCalls((log) => provisionGrant(bId, provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, log)));
     expect(calls).toBeGreaterThan(1);
 
     for (const when of ['before', 'after'] as const) {
       for (let at = 1; at <= calls; at++) {
-        await moto.reset();
-        await prepareAccount(moto.endpoint);
+        await servers.moto.reset();
+        await prepareAccount(servers.moto.endpoint);
         const sa = workloadName();
-        const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+        const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
         const a = await activeGrant(deps, request(sa, [invoices]));
         const id = await approved(deps, request(sa, [reports]));
         const failing: IamCallLog = { ...newCallLog(), failAt: { at, when } };
@@ -228,13 +217,13 @@ describe('a fault at every IAM call of adding and of removing a grant', () => {
           if (!(await attachedTo(a.plan.role.name)).includes(a.plan.permissionPolicy!.arn)) missing.push(command);
         };
 
-        const failed = await provisionGrant(id, provisioningDeps(moto.endpoint, dynamo.endpoint, failing));
+        const failed = await provisionGrant(id, provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, failing));
         expect([when, at, failed.status]).toEqual([when, at, 'failed']);
         await retryAccessRequest(id, approver, deps);
         const done = await provisionGrant(id, deps);
 
         expect([when, at, done.status, missing]).toEqual([when, at, 'active', []]);
-        const live = await brokerObjects(moto.endpoint);
+        const live = await brokerObjects(servers.moto.endpoint);
         expect(live.roles).toHaveLength(1);
         expect(live.policies.map((policy) => policy.Arn).sort()).toEqual(
           [a.plan.permissionPolicy!.arn, done.plan.permissionPolicy!.arn].sort(),
@@ -246,20 +235,20 @@ describe('a fault at every IAM call of adding and of removing a grant', () => {
 
   it('retries removing B to completion after each fault, with no orphan and A untouched', async () => {
     const probeSa = workloadName();
-    const probe = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+    const probe = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
     await activeGrant(probe, request(probeSa, [invoices]));
     const b = await activeGrant(probe, request(probeSa, [reports]));
     const calls = await countCalls((log) =>
-      revokeAccessRequest(b.id, developer, undefined, provisioningDeps(moto.endpoint, dynamo.endpoint, log)),
+      revokeAccessRequest(b.id, developer, undefined, provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, log)),
     );
     expect(calls).toBeGreaterThan(1);
 
     for (const when of ['before', 'after'] as const) {
       for (let at = 1; at <= calls; at++) {
-        await moto.reset();
-        await prepareAccount(moto.endpoint);
+        await servers.moto.reset();
+        await prepareAccount(servers.moto.endpoint);
         const sa = workloadName();
-        const deps = provisioningDeps(moto.endpoint, dynamo.endpoint, newCallLog());
+        const deps = provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, newCallLog());
         const a = await activeGrant(deps, request(sa, [invoices]));
         const bGrant = await activeGrant(deps, request(sa, [reports]));
         const failing: IamCallLog = { ...newCallLog(), failAt: { at, when } };
@@ -269,12 +258,12 @@ describe('a fault at every IAM call of adding and of removing a grant', () => {
         };
 
         await expect(
-          revokeAccessRequest(bGrant.id, developer, undefined, provisioningDeps(moto.endpoint, dynamo.endpoint, failing)),
+          revokeAccessRequest(bGrant.id, developer, undefined, provisioningDeps(servers.moto.endpoint, servers.dynamo.endpoint, failing)),
         ).rejects.toThrow();
         const revoked = await revokeAccessRequest(bGrant.id, developer, undefined, deps);
 
         expect([when, at, revoked.status, missing]).toEqual([when, at, 'revoked', []]);
-        const live = await brokerObjects(moto.endpoint);
+        const live = await brokerObjects(servers.moto.endpoint);
         expect(live.policies.map((policy) => policy.Arn)).toEqual([a.plan.permissionPolicy!.arn]);
         expect(live.attachments[a.plan.role.name]).toEqual([a.plan.permissionPolicy!.arn]);
         expect(await findDrift(a, deps)).toEqual([]);

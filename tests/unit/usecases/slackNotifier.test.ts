@@ -1,4 +1,4 @@
-import { slackUserOf } from '../../../src/adapters/slack/slackNotifier';
+import { slackUserOf } from '../../../src/usecases/slackNotifier';
 import type { SlackGateway } from '../../../src/ports';
 import { makeTestConfig } from '../../support/brokerConfig';
 

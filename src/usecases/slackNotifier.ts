@@ -1,16 +1,16 @@
-import { findApprovalRule } from '../../domain/approvalRules';
-import type { BrokerConfig } from '../../domain/brokerConfig';
-import type { CallerIdentity } from '../../domain/identity';
-import { notifyJobOf, type NotifyJob } from '../../domain/jobs';
-import { AuditEventType, RequestStatus, type AccessRequestRecord } from '../../domain/requestLifecycle';
+import { findApprovalRule } from '../domain/approvalRules';
+import type { BrokerConfig } from '../domain/brokerConfig';
+import type { CallerIdentity } from '../domain/identity';
+import { notifyJobOf, type NotifyJob } from '../domain/jobs';
+import { AuditEventType, RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
 import {
   approvalRequestMessage,
   extensionApprovalMessage,
   grantTimeNotification,
   requesterNotification,
   type SlackMessage,
-} from '../../domain/slackMessages';
-import type { Notifier, SlackGateway } from '../../ports';
+} from '../domain/slackMessages';
+import type { Notifier, SlackGateway } from '../ports';
 
 /** The requester's Slack user: from the people map or the Slack mapping, else looked up by email. */
 export async function slackUserOf(identity: CallerIdentity, config: BrokerConfig, slack: SlackGateway): Promise<string | undefined> {
