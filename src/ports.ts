@@ -244,6 +244,15 @@ export interface ServiceAccountApplier {
   apply(cluster: ClusterConnection, manifest: Record<string, unknown>, options: ApplyOptions): Promise<ApplyOutcome>;
   /** Deletes a ServiceAccount the broker created; restores an adopted one; leaves alone one it cannot prove is its own. */
   remove(cluster: ClusterConnection, namespace: string, name: string, options: ReleaseOptions): Promise<'deleted' | 'released' | 'absent'>;
+  /** Reads a ServiceAccount: undefined when absent; otherwise whether it carries one of `ownerIds`, its role, and whether it was adopted. */
+  describe(cluster: ClusterConnection, namespace: string, name: string, ownerIds: string[]): Promise<ServiceAccountFacts | undefined>;
+}
+
+/** What a read of a ServiceAccount tells about the broker's hold on it. */
+export interface ServiceAccountFacts {
+  owned: boolean;
+  roleArn?: string;
+  adopted: boolean;
 }
 
 /** Tokens for a ServiceAccount, as the kubelet gets them for a pod (TokenRequest). */
@@ -296,4 +305,20 @@ export interface ReplayGuard {
 /** Runs slow work after Slack has had its answer (Slack waits 3 seconds at most). */
 export interface JobQueue<Job> {
   enqueue(job: Job): Promise<void>;
+}
+
+/** One asynchronous invocation that Lambda gave up on (its on-failure destination), as received. */
+export interface FailedInvocation {
+  /** What deletes it once handled. */
+  receipt: string;
+  /** The event the function was invoked with (a job), unparsed. */
+  payload: unknown;
+  /** Why Lambda gave up: RetriesExhausted, EventAgeExceeded. */
+  condition?: string;
+}
+
+/** The queue Lambda sends failed asynchronous invocations to; the sweep drains it. */
+export interface FailedInvocations {
+  receive(max: number): Promise<FailedInvocation[]>;
+  delete(receipt: string): Promise<void>;
 }

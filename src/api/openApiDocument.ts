@@ -157,7 +157,12 @@ const accessRequestPaths = {
     'Reject, with a comment saying why. On an active grant with a pending extension, rejects the extension; the grant stays as it was.',
   ),
   '/access-requests/{id}/cancel': decision('cancelAccessRequest', 'The requester withdraws a pending request.'),
-  '/access-requests/{id}/revoke': decision('revokeAccessRequest', 'End a grant (requester or an approver).'),
+  '/access-requests/{id}/revoke': decision('revokeAccessRequest', 'End a grant (requester or an approver).', {
+    '202': json(
+      'AccessRequestView',
+      'The revoke is recorded (status revoking: nothing can be created for the grant any more); removal waits for the workload and the sweep finishes it. Sending the revoke again finishes it too.',
+    ),
+  }),
   '/access-requests/{id}/extend': {
     post: {
       operationId: 'extendAccessRequest',

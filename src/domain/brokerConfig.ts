@@ -54,6 +54,11 @@ export const ProvisioningConfigSchema = z
     createOidcProvider: z.boolean().default(false),
     /** Let the reconciler put drifted trust, policy and attachments back (otherwise it only reports). */
     repairDrift: z.boolean().default(false),
+    /**
+     * How long a failed grant keeps what it created, for someone to retry it; then the sweep expires
+     * it and removes its objects, so no role outlives its grant.
+     */
+    failedGrantHours: z.number().int().min(1).max(720).default(24),
   })
   .strict();
 export type ProvisioningConfig = z.infer<typeof ProvisioningConfigSchema>;
@@ -246,7 +251,7 @@ export const BrokerConfigSchema = z
     managedPoliciesPerRole: z.number().int().min(1).max(20).default(10),
     /** Who may request where and who approves; the first rule matching cluster and namespace applies. */
     approvalRules: z.array(ApprovalRuleSchema).default([]),
-    provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false }),
+    provisioning: ProvisioningConfigSchema.default({ enabled: false, createOidcProvider: false, repairDrift: false, failedGrantHours: 24 }),
     delivery: DeliveryConfigSchema.default({ allowApply: false, createNamespaces: false, allowAdoption: false }),
     /**
      * Read each S3 grant's bucket before granting (exists, region, owner, default encryption). Off

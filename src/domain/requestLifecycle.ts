@@ -12,6 +12,8 @@ export const RequestStatus = {
   Provisioning: 'provisioning',
   Active: 'active',
   Failed: 'failed',
+  /** Revoked or expired, and what the grant created is being removed; nothing can be created for it any more. */
+  Revoking: 'revoking',
   Revoked: 'revoked',
   Expired: 'expired',
   Rejected: 'rejected',
@@ -22,15 +24,19 @@ const ALL_STATUSES = Object.values(RequestStatus) as [RequestStatus, ...RequestS
 export const RequestStatusSchema = z.enum(ALL_STATUSES);
 
 /**
- * The only legal moves. A failed grant may also be revoked, so that a grant nobody will retry can
- * still be cleaned up.
+ * The only legal moves. A grant ends in two steps: first `revoking` is recorded (from then on no
+ * provisioning or repair step may create anything for it: each of their writes is conditional on the
+ * record they read), then what it created is removed and it becomes `revoked` or `expired`. Every
+ * state that may hold IAM or Kubernetes objects — approved (a hand-off in flight), provisioning,
+ * active, failed — can start ending, so revoke always wins.
  */
 const TRANSITIONS: Record<RequestStatus, readonly RequestStatus[]> = {
   [RequestStatus.Pending]: [RequestStatus.Approved, RequestStatus.Rejected, RequestStatus.Cancelled, RequestStatus.Expired],
-  [RequestStatus.Approved]: [RequestStatus.Provisioning],
-  [RequestStatus.Provisioning]: [RequestStatus.Active, RequestStatus.Failed],
-  [RequestStatus.Failed]: [RequestStatus.Provisioning, RequestStatus.Revoked],
-  [RequestStatus.Active]: [RequestStatus.Revoked, RequestStatus.Expired],
+  [RequestStatus.Approved]: [RequestStatus.Provisioning, RequestStatus.Revoking],
+  [RequestStatus.Provisioning]: [RequestStatus.Active, RequestStatus.Failed, RequestStatus.Revoking],
+  [RequestStatus.Failed]: [RequestStatus.Provisioning, RequestStatus.Revoking],
+  [RequestStatus.Active]: [RequestStatus.Revoking],
+  [RequestStatus.Revoking]: [RequestStatus.Revoked, RequestStatus.Expired],
   [RequestStatus.Revoked]: [],
   [RequestStatus.Expired]: [],
   [RequestStatus.Rejected]: [],
@@ -52,6 +58,18 @@ export const AuditEventType = {
   Expired: 'expired',
   /** One change the broker made in AWS: what, on which object. */
   AwsChange: 'aws-change',
+  /**
+   * A change about to be made in AWS or a cluster, written before the call: if the run dies before
+   * it confirms, the next run reads whether it happened and records that (aws-change /
+   * kubernetes-change, or change-not-made).
+   */
+  ChangeIntended: 'change-intended',
+  /** An intended change that a read showed never happened (the run stopped before or during the call). */
+  ChangeNotMade: 'change-not-made',
+  /** Revoke or expiry was decided: the grant's objects are being removed, and nothing new may be created. */
+  Ending: 'ending',
+  /** A request stuck in a state (a provisioning run past its deadline, a lost hand-off) was taken up again. */
+  Resumed: 'resumed',
   /** One change the broker made in a cluster. */
   KubernetesChange: 'kubernetes-change',
   DriftDetected: 'drift-detected',
@@ -107,6 +125,37 @@ export const ExtensionSchema = z.object({
 });
 export type Extension = z.infer<typeof ExtensionSchema>;
 
+/**
+ * One AWS or Kubernetes change, recorded before it is made. Settled by a read when a run stopped
+ * between the call and its confirmation.
+ */
+export const ChangeIntentSchema = z.object({
+  action: z.enum([
+    'CreateOpenIDConnectProvider',
+    'CreatePolicy',
+    'CreatePolicyVersion',
+    'DeletePolicyVersion',
+    'DeletePolicy',
+    'CreateRole',
+    'UpdateAssumeRolePolicy',
+    'PutRolePermissionsBoundary',
+    'AttachRolePolicy',
+    'DetachRolePolicy',
+    'DeleteRole',
+    'ApplyServiceAccount',
+    'RemoveServiceAccount',
+  ]),
+  /** The object: an ARN, or namespace/name for a ServiceAccount. */
+  target: z.string(),
+  /** The policy attached or detached, or the policy version deleted. */
+  argument: z.string().optional(),
+  /** How the audit trail names the change once it is confirmed. */
+  reason: z.string(),
+  at: z.string(),
+});
+export type ChangeIntent = z.infer<typeof ChangeIntentSchema>;
+export type ChangeAction = ChangeIntent['action'];
+
 /** How a grant reached the cluster: plan-only until provisioning is enabled. */
 export const GrantMode = { PlanOnly: 'plan-only', Provisioned: 'provisioned' } as const;
 export type GrantMode = (typeof GrantMode)[keyof typeof GrantMode];
@@ -150,7 +199,23 @@ export const AccessRequestRecordSchema = z
         /** Set once the ServiceAccount is in the cluster: whether the broker created it or took it over. */
         serviceAccount: z.enum(['created', 'adopted', 'updated']).optional(),
         attempts: z.number().int().optional(),
-        lastError: z.object({ code: z.string(), message: z.string() }).optional(),
+        lastError: z.object({ code: z.string(), message: z.string(), retryable: z.boolean().optional() }).optional(),
+        /**
+         * Until when the current provisioning run holds the request: past it, the run is taken to have
+         * died (crash, timeout, a dependency that never answered), and the sweep takes the request up.
+         */
+        deadline: z.string().optional(),
+        /** The change a run recorded as intended and has not yet confirmed (absent: none). */
+        intent: ChangeIntentSchema.optional(),
+      })
+      .optional(),
+    /** Set when revoke or expiry was decided (status `revoking`, then `revoked` or `expired`). */
+    ending: z
+      .object({
+        outcome: z.enum(['revoked', 'expired']),
+        actor: CallerIdentitySchema.pick({ subject: true, email: true, source: true, person: true }),
+        at: z.string(),
+        comment: z.string().optional(),
       })
       .optional(),
     /** A pending extension; absent once it was granted or rejected (the audit trail keeps it). */

@@ -1,5 +1,6 @@
 import { findCluster, type ClusterConfig } from '../domain/brokerConfig';
 import { ConflictError } from '../domain/errors';
+import type { GrantPlan } from '../domain/grantPlan';
 import type { AccountSession, ClusterConnection } from '../ports';
 import type { ProvisioningDeps } from './provisioningDeps';
 
@@ -34,4 +35,9 @@ export async function clusterConnectionOf({ cluster, session }: Pick<AccountScop
     accountId: session.accountId,
     credentials: session.credentials,
   };
+}
+
+/** How to reach a grant's cluster, from config and DescribeCluster, in the cluster's account. */
+export async function clusterConnection(plan: GrantPlan, grantId: string, deps: ProvisioningDeps): Promise<ClusterConnection> {
+  return clusterConnectionOf(await inClusterAccount(deps, plan.cluster.name, grantId));
 }

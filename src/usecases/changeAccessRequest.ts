@@ -8,7 +8,12 @@ import type { AccessRequestDeps } from './accessRequestDeps';
 /** A pure change of one request, given the rule that governs it now and the time. */
 export type RecordChange = (record: AccessRequestRecord, rule: ApprovalRule, now: Date) => AccessRequestRecord;
 
-const MAX_ATTEMPTS = 5;
+/**
+ * Lost races are retried with jittered backoff, enough for ten approvers pressing at the same moment
+ * (each round one of them wins) within an API call's time.
+ */
+const MAX_ATTEMPTS = 16;
+const backoffMs = (attempt: number) => Math.random() * Math.min(400, 10 * 2 ** attempt);
 
 /** Loads a request or fails with 404. */
 export async function loadAccessRequest(id: string, deps: Pick<AccessRequestDeps, 'store'>): Promise<AccessRequestRecord> {
@@ -33,7 +38,10 @@ export async function changeAccessRequest(id: string, change: RecordChange, deps
     try {
       await deps.store.replace({ ...changed, version: current.version + 1 }, current.version);
     } catch (error) {
-      if (error instanceof ConflictError && error.code === 'CONCURRENT_UPDATE' && attempt < MAX_ATTEMPTS) continue;
+      if (error instanceof ConflictError && error.code === 'CONCURRENT_UPDATE' && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+        continue;
+      }
       throw error;
     }
     if (timedOut) {

@@ -1,11 +1,12 @@
 import { backOff } from 'exponential-backoff';
 import { Delivery } from '../domain/accessRequest';
 import { issuerHostPath } from '../domain/arns';
-import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
+import { BrokerError, ConflictError, DependencyUnavailableError, ErrorKind } from '../domain/errors';
+import { assertCanBecome } from '../domain/decisions';
 import { assertRequestFitsConfig, type GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, assertOwnedByWorkload, sameDocument } from '../domain/ownership';
-import { AuditEventType, GrantMode, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { AuditEventType, GrantMode, recordDecision, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import type { PolicyDocument } from '../domain/policyDocument';
 import {
   assertSameTrust,
@@ -17,11 +18,12 @@ import {
   WorkloadGrantStatus,
   workloadKeyOf,
 } from '../domain/workload';
-import type { ClusterConnection, LivePolicy } from '../ports';
+import type { LivePolicy } from '../ports';
 import { recheckUncheckedBuckets } from './bucketFacts';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
-import { clusterConnectionOf, inClusterAccount } from './accountScope';
+import { clusterConnection, inClusterAccount } from './accountScope';
+import { settlePendingIntent } from './settleIntent';
 import { verifyAfterProvisioning } from './verifyGrant';
 import { WorkloadLease } from './workloadLease';
 import { grantsHoldingObjects } from './workloadState';
@@ -55,8 +57,9 @@ async function checkOidcProvider(plan: GrantPlan, journal: GrantJournal, deps: P
       { details: { oidcProviderArn: arn } },
     );
   }
-  await deps.iam.createOidcProvider(plan.cluster.oidcIssuer, plan.role.tags.slice(0, 2));
-  await journal.change(`CreateOpenIDConnectProvider ${arn}`);
+  await journal.perform({ action: 'CreateOpenIDConnectProvider', target: arn, reason: `CreateOpenIDConnectProvider ${arn}` }, () =>
+    deps.iam.createOidcProvider(plan.cluster.oidcIssuer, plan.role.tags.slice(0, 2)),
+  );
 }
 
 /** Checks (or creates) the cluster's OIDC provider once per cold start; a failed check is retried next time. */
@@ -79,8 +82,9 @@ async function ensurePolicyDocument(
   const live = await deps.iam.findPolicy(policy.arn);
   if (!live) {
     // Deleted behind the broker's back since it was created: make it again.
-    await deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` });
-    await journal.change(`CreatePolicy ${policy.arn} (it had disappeared)`);
+    await journal.perform({ action: 'CreatePolicy', target: policy.arn, reason: `CreatePolicy ${policy.arn} (it had disappeared)` }, () =>
+      deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` }),
+    );
     return;
   }
   assertOwnedByRequest('policy', policy.name, live.tags, journal.current.id);
@@ -101,26 +105,34 @@ export async function setDefaultPolicyDocument(
 ): Promise<void> {
   const oldest = live.versions.find((version) => !version.isDefault);
   if (live.versions.length >= POLICY_VERSION_LIMIT && oldest) {
-    await deps.iam.deletePolicyVersion(live.arn, oldest.versionId);
-    await journal.change(`DeletePolicyVersion ${live.arn} ${oldest.versionId} (oldest, to stay within IAM's five versions)`);
+    await journal.perform(
+      {
+        action: 'DeletePolicyVersion',
+        target: live.arn,
+        argument: oldest.versionId,
+        reason: `DeletePolicyVersion ${live.arn} ${oldest.versionId} (oldest, to stay within IAM's five versions)`,
+      },
+      () => deps.iam.deletePolicyVersion(live.arn, oldest.versionId),
+    );
   }
-  await deps.iam.createDefaultPolicyVersion(live.arn, document);
-  await journal.change(`CreatePolicyVersion ${live.arn} (document differed; new default)`);
+  await journal.perform(
+    { action: 'CreatePolicyVersion', target: live.arn, reason: `CreatePolicyVersion ${live.arn} (document differed; new default)` },
+    () => deps.iam.createDefaultPolicyVersion(live.arn, document),
+  );
 }
 
 async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
   const policy = plan.permissionPolicy;
   if (!policy) return;
   if (!journal.progress.policyCreated) {
-    const outcome = await deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` });
-    if (outcome === 'created') {
-      await journal.change(`CreatePolicy ${policy.arn}`, { policyCreated: true });
-      return;
-    }
+    const outcome = await journal.perform(
+      { action: 'CreatePolicy', target: policy.arn, reason: `CreatePolicy ${policy.arn}` },
+      () => deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` }),
+      { madeChange: (created) => created === 'created', progress: { policyCreated: true } },
+    );
+    if (outcome === 'created') return;
   }
   await ensurePolicyDocument(policy, journal, deps);
-  if (!journal.progress.policyCreated)
-    await journal.apply((record) => ({ ...record, provisioning: { ...record.provisioning, policyCreated: true } }));
 }
 
 /** The role is the workload's: its description names the workload, not the grant that happened to create it. */
@@ -137,11 +149,12 @@ async function ensureRole(plan: GrantPlan, roleExpected: boolean, journal: Grant
   const { role } = plan;
   const known = roleExpected || journal.progress.roleCreated === true;
   if (!known) {
-    const outcome = await deps.iam.createRole({ ...role, description: roleDescription(journal) });
-    if (outcome === 'created') {
-      await journal.change(`CreateRole ${role.arn}`, { roleCreated: true });
-      return true;
-    }
+    const outcome = await journal.perform(
+      { action: 'CreateRole', target: role.arn, reason: `CreateRole ${role.arn}` },
+      () => deps.iam.createRole({ ...role, description: roleDescription(journal) }),
+      { madeChange: (created) => created === 'created', progress: { roleCreated: true } },
+    );
+    if (outcome === 'created') return true;
   }
   // A role another grant made long ago is visible; one created a moment ago (or found just now under
   // its name) may not be yet.
@@ -157,21 +170,32 @@ async function ensureRole(plan: GrantPlan, roleExpected: boolean, journal: Grant
       });
   if (!live) {
     // The workload's role was deleted behind the broker's back: make it again (the reconciler reports it too).
-    await deps.iam.createRole({ ...role, description: roleDescription(journal) });
-    await journal.change(`CreateRole ${role.arn} (it had disappeared)`, { roleCreated: true });
+    await journal.perform(
+      { action: 'CreateRole', target: role.arn, reason: `CreateRole ${role.arn} (it had disappeared)` },
+      () => deps.iam.createRole({ ...role, description: roleDescription(journal) }),
+      { progress: { roleCreated: true } },
+    );
     return true;
   }
   assertOwnedByWorkload(role.name, live.tags, journal.current.request);
   if (!sameDocument(live.trustPolicy, role.trustPolicy)) {
-    await deps.iam.updateTrustPolicy(role.name, role.trustPolicy);
-    await journal.change(`UpdateAssumeRolePolicy ${role.arn} (trust differed)`);
+    await journal.perform(
+      { action: 'UpdateAssumeRolePolicy', target: role.arn, reason: `UpdateAssumeRolePolicy ${role.arn} (trust differed)` },
+      () => deps.iam.updateTrustPolicy(role.name, role.trustPolicy),
+    );
   }
   if (live.permissionsBoundaryArn !== role.permissionsBoundaryArn) {
-    await deps.iam.putPermissionsBoundary(role.name, role.permissionsBoundaryArn);
-    await journal.change(`PutRolePermissionsBoundary ${role.arn} ${role.permissionsBoundaryArn}`);
+    await journal.perform(
+      {
+        action: 'PutRolePermissionsBoundary',
+        target: role.arn,
+        reason: `PutRolePermissionsBoundary ${role.arn} ${role.permissionsBoundaryArn}`,
+      },
+      () => deps.iam.putPermissionsBoundary(role.name, role.permissionsBoundaryArn),
+    );
   }
   if (!journal.progress.roleCreated)
-    await journal.apply((record) => ({ ...record, provisioning: { ...record.provisioning, roleCreated: true } }));
+    await journal.applyWhileHeld((record) => ({ ...record, provisioning: { ...record.provisioning, roleCreated: true } }));
   return false;
 }
 
@@ -198,14 +222,12 @@ async function ensureAttachments(
       : await deps.iam.listAttachedPolicyArns(plan.role.name);
   for (const arn of wantedAttachments(plan)) {
     if (attached.includes(arn)) continue;
-    await retryWhileNotVisible(() => deps.iam.attachPolicy(plan.role.name, arn));
-    await journal.change(`AttachRolePolicy ${plan.role.arn} ${arn}`, { attached: [...(journal.progress.attached ?? []), arn] });
+    await journal.perform(
+      { action: 'AttachRolePolicy', target: plan.role.arn, argument: arn, reason: `AttachRolePolicy ${plan.role.arn} ${arn}` },
+      () => retryWhileNotVisible(() => deps.iam.attachPolicy(plan.role.name, arn)),
+      { progress: { attached: [...new Set([...(journal.progress.attached ?? []), arn])] } },
+    );
   }
-}
-
-/** How to reach the request's cluster, from config and DescribeCluster. */
-export async function clusterConnection(plan: GrantPlan, grantId: string, deps: ProvisioningDeps): Promise<ClusterConnection> {
-  return clusterConnectionOf(await inClusterAccount(deps, plan.cluster.name, grantId));
 }
 
 /**
@@ -218,18 +240,26 @@ async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease,
   if (request.delivery !== Delivery.Apply) return;
   if (lease.current.binding && lease.current.binding.appliedBy !== journal.current.id) return;
   const applier = await deps.serviceAccounts();
-  const applied = await applier.apply(await clusterConnection(plan, journal.current.id, deps), plan.serviceAccount.manifest, {
-    adopt: request.adoptExistingServiceAccount && deps.config.delivery.allowAdoption,
-    createNamespace: deps.config.delivery.createNamespaces,
-    ownerIds: [journal.current.id],
-  });
-  const ownership = journal.progress.serviceAccount ?? (applied.outcome === 'adopted' ? 'adopted' : 'created');
-  if (applied.outcome === 'unchanged' && journal.progress.serviceAccount && lease.current.binding) return;
-  await journal.change(
-    `ServiceAccount ${request.namespace}/${request.serviceAccount} ${applied.outcome}`,
-    { serviceAccount: ownership },
-    AuditEventType.KubernetesChange,
+  const connection = await clusterConnection(plan, journal.current.id, deps);
+  const name = `${request.namespace}/${request.serviceAccount}`;
+  const ownershipOf = (outcome: string) => journal.progress.serviceAccount ?? (outcome === 'adopted' ? 'adopted' : 'created');
+  const applied = await journal.perform(
+    { action: 'ApplyServiceAccount', target: name, reason: `ServiceAccount ${name} applied` },
+    () =>
+      applier.apply(connection, plan.serviceAccount.manifest, {
+        adopt: request.adoptExistingServiceAccount && deps.config.delivery.allowAdoption,
+        createNamespace: deps.config.delivery.createNamespaces,
+        ownerIds: [journal.current.id],
+      }),
+    {
+      madeChange: (outcome) => outcome.outcome !== 'unchanged',
+      reasonOf: (outcome) => `ServiceAccount ${name} ${outcome.outcome}`,
+    },
   );
+  const ownership = ownershipOf(applied.outcome);
+  if (journal.progress.serviceAccount !== ownership)
+    await journal.applyWhileHeld((record) => ({ ...record, provisioning: { ...record.provisioning, serviceAccount: ownership } }));
+  if (applied.outcome === 'unchanged' && lease.current.binding) return;
   await lease.save((workload) => ({
     ...workload,
     binding: {
@@ -240,13 +270,20 @@ async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease,
   }));
 }
 
-function failureOf(error: unknown): { code: string; message: string } {
-  if (error instanceof BrokerError) return { code: error.code, message: error.message };
-  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error) };
+/** What a failed run records: the error's code and message, and whether trying again may help. */
+function failureOf(error: unknown): { code: string; message: string; retryable: boolean } {
+  if (error instanceof BrokerError) return { code: error.code, message: error.message, retryable: error.kind === ErrorKind.Unavailable };
+  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error), retryable: true };
 }
 
 /** Waits this long for another grant's change of the same workload (well within the function's 120 s). */
 const LEASE_WAIT_MS = 60_000;
+
+/**
+ * How long one provisioning run holds its request: longer than the function's timeout (120 s), so a
+ * live run never loses it; past it, the sweep takes the request up again.
+ */
+export const PROVISIONING_RUN_MS = 150_000;
 
 /**
  * Leases the request's workload, creating it for its first grant. A workload created here also takes
@@ -266,27 +303,69 @@ async function leaseWorkloadFor(record: AccessRequestRecord, deps: ProvisioningD
   return lease;
 }
 
+/** Whether a provisioning run that has not passed its deadline holds the request. */
+function isHeldByLiveRun(record: AccessRequestRecord, now: Date): boolean {
+  const deadline = record.provisioning?.deadline;
+  return record.status === RequestStatus.Provisioning && deadline !== undefined && Date.parse(deadline) > now.getTime();
+}
+
+/**
+ * Takes the request for a new run (attempt n+1) until its deadline: from approved or failed it
+ * moves to provisioning; a provisioning request whose run passed its deadline is resumed. The write
+ * is conditional, so of two runs started together exactly one gets it.
+ */
+async function startRun(record: AccessRequestRecord, deps: ProvisioningDeps): Promise<GrantJournal | undefined> {
+  const attempt = (record.provisioning?.attempts ?? 0) + 1;
+  const journal = new GrantJournal(record, deps, { mayChangeIn: [RequestStatus.Provisioning], attempt });
+  const now = deps.clock.now();
+  const change = {
+    actor: SYSTEM_IDENTITY,
+    at: now,
+    type: record.status === RequestStatus.Provisioning ? AuditEventType.Resumed : AuditEventType.ProvisioningStarted,
+    reason:
+      record.status === RequestStatus.Provisioning
+        ? `attempt ${attempt}: the run before stopped without finishing (deadline ${record.provisioning?.deadline ?? 'none'} passed)`
+        : `attempt ${attempt}`,
+  };
+  try {
+    await journal.apply((current) => ({
+      ...(current.status === RequestStatus.Provisioning
+        ? recordDecision(current, change)
+        : transition(current, RequestStatus.Provisioning, change)),
+      provisioning: {
+        ...current.provisioning,
+        attempts: attempt,
+        lastError: undefined,
+        deadline: new Date(now.getTime() + PROVISIONING_RUN_MS).toISOString(),
+      },
+    }));
+  } catch (error) {
+    // Another run started first: it holds the request now.
+    if (error instanceof ConflictError && error.code === 'CONCURRENT_UPDATE') return undefined;
+    throw error;
+  }
+  return journal;
+}
+
 /**
  * Creates exactly the IAM objects of an approved request's plan, in a fixed order of idempotent
- * steps: buckets left unchecked at submit, OIDC provider check, policy, role, attachments. Each AWS change is audited as it happens.
- * A retry after a failure at any step completes the grant; finished steps are verified with reads.
- * Failures leave the request `failed` with the error recorded; they are not thrown.
+ * steps: buckets left unchecked at submit, OIDC provider check, policy, role, attachments,
+ * ServiceAccount. Each change is written ahead (intent, call, confirmation); a run that takes the
+ * request up again first settles what the run before left unconfirmed, then verifies finished steps
+ * with reads. A revoke recorded meanwhile ends the run before its next change. Failures leave the
+ * request `failed` with the error and an expiry (the sweep removes what a failed grant still holds
+ * when nobody retried it); they are not thrown.
  */
 export async function provisionGrant(id: string, deps: ProvisioningDeps): Promise<AccessRequestRecord> {
   const record = await loadAccessRequest(id, deps);
-  if (record.status === RequestStatus.Active) return record;
-  const journal = new GrantJournal(record, deps);
-  if (record.status !== RequestStatus.Provisioning) {
-    await journal.apply((current) => ({
-      ...transition(current, RequestStatus.Provisioning, {
-        type: AuditEventType.ProvisioningStarted,
-        actor: SYSTEM_IDENTITY,
-        at: journal.now(),
-        reason: `attempt ${(current.provisioning?.attempts ?? 0) + 1}`,
-      }),
-      provisioning: { ...current.provisioning, attempts: (current.provisioning?.attempts ?? 0) + 1, lastError: undefined },
-    }));
-  }
+  // Done, or ending (the revoke removes what exists): nothing to do. Never approved: a mistake, said so.
+  if (([RequestStatus.Active, RequestStatus.Revoking, RequestStatus.Revoked, RequestStatus.Expired] as string[]).includes(record.status))
+    return record;
+  if (record.status !== RequestStatus.Provisioning) assertCanBecome(record, RequestStatus.Provisioning);
+  // Held by a run that is still within its deadline (a duplicate delivery of the same job).
+  if (isHeldByLiveRun(record, deps.clock.now())) return record;
+  const journal = await startRun(record, deps);
+  if (!journal) return loadAccessRequest(id, deps);
   const { plan } = journal.current;
   let lease: WorkloadLease | undefined;
   try {
@@ -299,6 +378,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     assertRequestFitsConfig(journal.current.request, cluster, deps.config);
     lease = await leaseWorkloadFor(journal.current, deps);
     assertSameTrust(lease.current.subject, plan, lease.current.key);
+    await settlePendingIntent(journal, inAccount);
     await lease.save((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Provisioning)));
     const info = await inAccount.clusters.describeCluster(cluster);
     if (issuerHostPath(info.issuerUrl) !== issuerHostPath(plan.cluster.oidcIssuer)) {
@@ -319,28 +399,9 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     await ensureServiceAccount(journal, lease, inAccount);
     await lease.release((workload) => withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Active)));
   } catch (error) {
-    // Lost races and a busy workload are for Lambda's retry (or /retry) to take up again.
-    if (error instanceof BrokerError && (error.code === 'CONCURRENT_UPDATE' || error.code === 'WORKLOAD_BUSY')) throw error;
-    // The grant stays on the workload as failed, so its attachments keep the role alive until it is revoked.
-    await lease
-      ?.release((workload) =>
-        workload.grants.some((grant) => grant.requestId === id)
-          ? withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Failed))
-          : workload,
-      )
-      .catch(() => undefined);
-    const failure = failureOf(error);
-    return journal.apply((current) => ({
-      ...transition(current, RequestStatus.Failed, {
-        type: AuditEventType.Failed,
-        actor: SYSTEM_IDENTITY,
-        at: journal.now(),
-        reason: `${failure.code}: ${failure.message}`,
-      }),
-      provisioning: { ...current.provisioning, lastError: failure },
-    }));
+    return endRunAfter(error, journal, lease, deps);
   }
-  const activated = await journal.apply((current) => {
+  const activated = await journal.applyWhileHeld((current) => {
     const now = journal.now();
     return {
       ...transition(current, RequestStatus.Active, {
@@ -351,6 +412,7 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
       }),
       activatedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + current.durationHours * HOUR_MS).toISOString(),
+      provisioning: { ...current.provisioning, deadline: undefined },
       grant: {
         mode: GrantMode.Provisioned,
         note: 'IAM role and policy created by irsa-broker',
@@ -360,4 +422,60 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
     };
   });
   return verifyAfterProvisioning(activated, deps);
+}
+
+const isCode = (error: unknown, ...codes: string[]) => error instanceof BrokerError && codes.includes(error.code);
+
+/**
+ * How a run that met an error ends. Superseded (a revoke was recorded, or another run took over):
+ * it lets go of the workload and leaves the request to whoever holds it. Busy (another grant of the
+ * workload is changing it) or a lost race on the workload: it gives the request back at once, so
+ * that Lambda's retry (or the sweep) takes it up, and throws for that retry. Anything else fails the
+ * grant with the error and an expiry.
+ */
+async function endRunAfter(
+  error: unknown,
+  journal: GrantJournal,
+  lease: WorkloadLease | undefined,
+  deps: ProvisioningDeps,
+): Promise<AccessRequestRecord> {
+  const { id, plan } = journal.current;
+  if (isCode(error, 'RUN_SUPERSEDED')) {
+    await lease?.release().catch(() => undefined);
+    return journal.current;
+  }
+  if (isCode(error, 'CONCURRENT_UPDATE', 'WORKLOAD_BUSY')) {
+    await lease?.release().catch(() => undefined);
+    await journal
+      .applyWhileHeld((current) => ({ ...current, provisioning: { ...current.provisioning, deadline: undefined } }))
+      .catch(() => undefined);
+    throw error;
+  }
+  // The grant stays on the workload as failed, so its attachments keep the role alive until it is revoked or expires.
+  await lease
+    ?.release((workload) =>
+      workload.grants.some((grant) => grant.requestId === id)
+        ? withGrant(workload, workloadGrantOf(id, plan, WorkloadGrantStatus.Failed))
+        : workload,
+    )
+    .catch(() => undefined);
+  const failure = failureOf(error);
+  return journal
+    .applyWhileHeld((current) => {
+      const now = journal.now();
+      return {
+        ...transition(current, RequestStatus.Failed, {
+          type: AuditEventType.Failed,
+          actor: SYSTEM_IDENTITY,
+          at: now,
+          reason: `${failure.code}: ${failure.message}`,
+        }),
+        expiresAt: new Date(now.getTime() + deps.config.provisioning.failedGrantHours * HOUR_MS).toISOString(),
+        provisioning: { ...current.provisioning, lastError: failure, deadline: undefined },
+      };
+    })
+    .catch((writeError: unknown) => {
+      if (isCode(writeError, 'RUN_SUPERSEDED')) return journal.current;
+      throw writeError;
+    });
 }

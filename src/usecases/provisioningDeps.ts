@@ -1,4 +1,12 @@
-import type { AccessProber, AccountSessions, ClusterDirectory, IamGateway, ServiceAccountApplier, ServiceAccountTokens } from '../ports';
+import type {
+  AccessProber,
+  AccountSessions,
+  ClusterDirectory,
+  FailedInvocations,
+  IamGateway,
+  ServiceAccountApplier,
+  ServiceAccountTokens,
+} from '../ports';
 import type { AccessRequestDeps } from './accessRequestDeps';
 
 /** What provisioning, revocation, expiry and reconciliation need beyond the request store. */
@@ -15,4 +23,6 @@ export interface ProvisioningDeps extends AccessRequestDeps {
   serviceAccounts: () => Promise<ServiceAccountApplier>;
   /** Loaded on first use, like serviceAccounts: verification asks the cluster for a ServiceAccount token, then AWS as the role. */
   verifier: () => Promise<{ tokens: ServiceAccountTokens; prober: AccessProber }>;
+  /** Where Lambda puts provisioning invocations it gave up on; absent where there is none (local runs). */
+  failedInvocations?: FailedInvocations;
 }

@@ -56,20 +56,42 @@ function driftFingerprint(drift: readonly Drift[]): string | undefined {
   return createHash('sha256').update(canonical.join('\n')).digest('hex').slice(0, 32);
 }
 
-/** Puts one drifted grant back to its plan; only objects the broker owns are touched. */
+/** Puts one drifted grant back to its plan; only objects the broker owns are touched, each change written ahead. */
 async function repair(record: AccessRequestRecord, drift: Drift[], journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
   const { plan } = record;
+  const { role } = plan;
   for (const item of drift) {
-    if (item.what === 'trust-policy') await deps.iam.updateTrustPolicy(plan.role.name, plan.role.trustPolicy);
-    else if (item.what === 'permissions-boundary') await deps.iam.putPermissionsBoundary(plan.role.name, plan.role.permissionsBoundaryArn);
+    const reason = `${item.what} repaired: ${item.detail}`;
+    const repaired = { type: AuditEventType.DriftRepaired };
+    if (item.what === 'trust-policy')
+      await journal.perform(
+        { action: 'UpdateAssumeRolePolicy', target: role.arn, reason },
+        () => deps.iam.updateTrustPolicy(role.name, role.trustPolicy),
+        repaired,
+      );
+    else if (item.what === 'permissions-boundary')
+      await journal.perform(
+        { action: 'PutRolePermissionsBoundary', target: role.arn, reason },
+        () => deps.iam.putPermissionsBoundary(role.name, role.permissionsBoundaryArn),
+        repaired,
+      );
     else if (item.what === 'policy-document' && plan.permissionPolicy) {
       const live = await deps.iam.findPolicy(plan.permissionPolicy.arn);
       if (live) await setDefaultPolicyDocument(live, plan.permissionPolicy.document, journal, deps);
-    } else if (item.what === 'attachment-missing') await deps.iam.attachPolicy(plan.role.name, item.detail);
-    else if (item.what === 'attachment-extra') await deps.iam.detachPolicy(plan.role.name, item.detail);
+      if (live) await journal.change(reason, {}, AuditEventType.DriftRepaired);
+    } else if (item.what === 'attachment-missing')
+      await journal.perform(
+        { action: 'AttachRolePolicy', target: role.arn, argument: item.detail, reason },
+        () => deps.iam.attachPolicy(role.name, item.detail),
+        repaired,
+      );
+    else if (item.what === 'attachment-extra')
+      await journal.perform(
+        { action: 'DetachRolePolicy', target: role.arn, argument: item.detail, reason },
+        () => deps.iam.detachPolicy(role.name, item.detail),
+        repaired,
+      );
     // A missing role or policy is not recreated here: that is a new grant, and needs a person.
-    else continue;
-    await journal.change(`${item.what} repaired: ${item.detail}`, {}, AuditEventType.DriftRepaired);
   }
 }
 
@@ -102,7 +124,8 @@ export async function reconcileGrants(deps: ProvisioningDeps): Promise<Reconcile
           if (drift.length > 0) report.drifted.push({ id: record.id, drift, repaired: false });
           continue;
         }
-        const journal = new GrantJournal(record, deps);
+        // A repair may change IAM only while the grant is active: a revoke recorded meanwhile stops it.
+        const journal = new GrantJournal(record, deps, { mayChangeIn: [RequestStatus.Active] });
         const remaining = driftFingerprint(repairing ? drift.filter((item) => !isRepairable(item)) : drift);
         const change =
           drift.length === 0

@@ -1,6 +1,6 @@
-import { ConflictError } from '../domain/errors';
+import { BrokerError, ConflictError } from '../domain/errors';
 import { MANAGED_BY_LABEL, ROLE_ARN_ANNOTATION } from '../domain/makeServiceAccountManifest';
-import { SYSTEM_IDENTITY, type CallerIdentity } from '../domain/identity';
+import type { CallerIdentity } from '../domain/identity';
 import { isOwnedByRequest, isOwnedByWorkload, requestIdOf } from '../domain/ownership';
 import { AuditEventType, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import {
@@ -12,9 +12,10 @@ import {
   type WorkloadBinding,
 } from '../domain/workload';
 import { GrantJournal } from './grantJournal';
-import { clusterConnection } from './provisionGrant';
+import { clusterConnection, inClusterAccount } from './accountScope';
+import { changeAccessRequest, loadAccessRequest } from './changeAccessRequest';
+import { settlePendingIntent } from './settleIntent';
 import type { ProvisioningDeps } from './provisioningDeps';
-import { inClusterAccount } from './accountScope';
 import { WorkloadLease } from './workloadLease';
 
 /** Revoke answers an HTTP call (10 s): wait this long for another change of the same workload, then say "retry". */
@@ -45,11 +46,19 @@ async function removeGrantPolicy(journal: GrantJournal, deps: ProvisioningDeps):
     );
   }
   for (const version of policy.versions.filter((entry) => !entry.isDefault)) {
-    await deps.iam.deletePolicyVersion(policy.arn, version.versionId);
-    await journal.change(`DeletePolicyVersion ${policy.arn} ${version.versionId}`);
+    await journal.perform(
+      {
+        action: 'DeletePolicyVersion',
+        target: policy.arn,
+        argument: version.versionId,
+        reason: `DeletePolicyVersion ${policy.arn} ${version.versionId}`,
+      },
+      () => deps.iam.deletePolicyVersion(policy.arn, version.versionId),
+    );
   }
-  await deps.iam.deletePolicy(policy.arn);
-  await journal.change(`DeletePolicy ${policy.arn}`);
+  await journal.perform({ action: 'DeletePolicy', target: policy.arn, reason: `DeletePolicy ${policy.arn}` }, () =>
+    deps.iam.deletePolicy(policy.arn),
+  );
 }
 
 /** The last grant goes: the role goes with it (its attachments first), if it is the workload's. */
@@ -61,12 +70,10 @@ async function removeRole(journal: GrantJournal, deps: ProvisioningDeps): Promis
   if (!role || !isOwnedByWorkload(role.tags, request)) return;
   const madeFor = requestIdOf(role.tags);
   if (madeFor !== undefined && madeFor !== journal.current.id) return;
-  for (const arn of await deps.iam.listAttachedPolicyArns(plan.role.name)) {
-    await deps.iam.detachPolicy(plan.role.name, arn);
-    await journal.change(`DetachRolePolicy ${plan.role.arn} ${arn}`);
-  }
-  await deps.iam.deleteRole(plan.role.name);
-  await journal.change(`DeleteRole ${plan.role.arn}`);
+  for (const arn of await deps.iam.listAttachedPolicyArns(plan.role.name)) await detach(journal, arn, deps);
+  await journal.perform({ action: 'DeleteRole', target: plan.role.arn, reason: `DeleteRole ${plan.role.arn}` }, () =>
+    deps.iam.deleteRole(plan.role.name),
+  );
 }
 
 /** One grant of several goes: only what no staying grant needs comes off the role. */
@@ -76,10 +83,16 @@ async function detachGrant(journal: GrantJournal, staying: ReturnType<typeof oth
   if (!role || !isOwnedByWorkload(role.tags, journal.current.request)) return;
   const attached = await deps.iam.listAttachedPolicyArns(plan.role.name);
   const leaving = workloadGrantOf(journal.current.id, plan, WorkloadGrantStatus.Active);
-  for (const arn of attachmentsToRemove(staying, leaving).filter((candidate) => attached.includes(candidate))) {
-    await deps.iam.detachPolicy(plan.role.name, arn);
-    await journal.change(`DetachRolePolicy ${plan.role.arn} ${arn}`);
-  }
+  for (const arn of attachmentsToRemove(staying, leaving).filter((candidate) => attached.includes(candidate)))
+    await detach(journal, arn, deps);
+}
+
+function detach(journal: GrantJournal, arn: string, deps: ProvisioningDeps): Promise<void> {
+  const { role } = journal.current.plan;
+  return journal.perform(
+    { action: 'DetachRolePolicy', target: role.arn, argument: arn, reason: `DetachRolePolicy ${role.arn} ${arn}` },
+    () => deps.iam.detachPolicy(role.name, arn),
+  );
 }
 
 /**
@@ -91,14 +104,19 @@ async function removeServiceAccount(journal: GrantJournal, binding: WorkloadBind
   const ownership = binding?.ownership ?? provisioning?.serviceAccount;
   if (!ownership) return;
   const applier = await deps.serviceAccounts();
-  const outcome = await applier.remove(await clusterConnection(plan, journal.current.id, deps), request.namespace, request.serviceAccount, {
-    ownerIds: [binding?.appliedBy ?? journal.current.id],
-    ownership: ownership === 'adopted' ? 'adopted' : 'created',
-    // Accounts adopted before the broker recorded what they had carried Helm's label key.
-    before: binding?.before ?? (ownership === 'adopted' ? LEGACY_ADOPTION_BEFORE : undefined),
-  });
-  if (outcome === 'absent') return;
-  await journal.change(`ServiceAccount ${request.namespace}/${request.serviceAccount} ${outcome}`, {}, AuditEventType.KubernetesChange);
+  const connection = await clusterConnection(plan, journal.current.id, deps);
+  const name = `${request.namespace}/${request.serviceAccount}`;
+  await journal.perform(
+    { action: 'RemoveServiceAccount', target: name, reason: `ServiceAccount ${name} removed` },
+    () =>
+      applier.remove(connection, request.namespace, request.serviceAccount, {
+        ownerIds: [binding?.appliedBy ?? journal.current.id],
+        ownership: ownership === 'adopted' ? 'adopted' : 'created',
+        // Accounts adopted before the broker recorded what they had carried Helm's label key.
+        before: binding?.before ?? (ownership === 'adopted' ? LEGACY_ADOPTION_BEFORE : undefined),
+      }),
+    { madeChange: (outcome) => outcome !== 'absent', reasonOf: (outcome) => `ServiceAccount ${name} ${outcome}` },
+  );
 }
 
 /**
@@ -107,11 +125,7 @@ async function removeServiceAccount(journal: GrantJournal, binding: WorkloadBind
  * ServiceAccount binding, the role and its policy go. A grant provisioned before workloads existed
  * (no workload item) owns its role alone and is removed whole.
  */
-async function removeFromWorkload(journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
-  const { cluster, namespace, serviceAccount } = journal.current.request;
-  const lease = await WorkloadLease.acquire(workloadKeyOf(cluster, namespace, serviceAccount), journal.current.id, deps, {
-    waitMs: LEASE_WAIT_MS,
-  });
+async function removeFromWorkload(journal: GrantJournal, lease: WorkloadLease | undefined, deps: ProvisioningDeps): Promise<void> {
   const staying = lease ? otherGrants(lease.current, journal.current.id) : [];
   if (staying.length > 0 && lease) {
     await detachGrant(journal, staying, deps);
@@ -125,30 +139,125 @@ async function removeFromWorkload(journal: GrantJournal, deps: ProvisioningDeps)
   await lease?.remove();
 }
 
+type Outcome = typeof RequestStatus.Revoked | typeof RequestStatus.Expired;
+
 /**
- * Ends a grant: removes what the broker created for it, then moves the request to `revoked` or
- * `expired`. Each object is checked for the broker's tags first; missing objects are fine, so a
- * retry after a failure picks up where it stopped. The request changes state only once everything
- * is gone. Each deletion is audited.
+ * Records that a grant ends (status `revoking`), before anything is removed. From this write on, no
+ * provisioning or repair run can start a change for the grant: each of their writes is conditional
+ * on the record they read, and a re-read record in `revoking` ends them. A lost race re-reads and
+ * tries again, so a revoke is never lost to a concurrent write.
  */
-export async function removeGrant(
-  record: AccessRequestRecord,
-  outcome: typeof RequestStatus.Revoked | typeof RequestStatus.Expired,
+export async function beginEnding(
+  id: string,
+  outcome: Outcome,
   actor: CallerIdentity,
   comment: string | undefined,
   deps: ProvisioningDeps,
 ): Promise<AccessRequestRecord> {
-  const journal = new GrantJournal(record, deps);
-  // IAM and EKS calls go to the cluster's own account, as the grant's session.
-  if (mayOwnIamObjects(record)) await removeFromWorkload(journal, (await inClusterAccount(deps, record.plan.cluster.name, record.id)).deps);
-  const type = outcome === RequestStatus.Revoked ? AuditEventType.Revoked : AuditEventType.Expired;
-  return journal.apply((current) =>
-    transition(current, outcome, {
-      type,
-      actor,
-      at: journal.now(),
-      comment,
-      reason: actor === SYSTEM_IDENTITY ? 'grant duration ended' : undefined,
+  return changeAccessRequest(
+    id,
+    (current, _rule, now) => ({
+      ...transition(current, RequestStatus.Revoking, {
+        type: AuditEventType.Ending,
+        actor,
+        at: now,
+        comment,
+        reason:
+          outcome === RequestStatus.Revoked ? 'revoke: removing what the grant created' : 'grant duration ended: removing what it created',
+      }),
+      ending: {
+        outcome,
+        actor: { subject: actor.subject, email: actor.email, source: actor.source, ...(actor.person ? { person: actor.person } : {}) },
+        at: now.toISOString(),
+        ...(comment ? { comment } : {}),
+      },
     }),
+    deps,
   );
+}
+
+/**
+ * Removes what an ending grant created and moves it to `revoked` or `expired`. Under the workload's
+ * lease, taken as a holder of its own, so a provisioning run of the same grant that is still in a call
+ * finishes (and lets go) first. WORKLOAD_BUSY (retryable) when the lease stays taken; the sweep, or
+ * the next revoke call, finishes then. An unconfirmed intent is settled first; each removal is
+ * written ahead like every change.
+ */
+export async function finishEnding(record: AccessRequestRecord, deps: ProvisioningDeps): Promise<AccessRequestRecord> {
+  if (record.status !== RequestStatus.Revoking) return record;
+  const { cluster, namespace, serviceAccount } = record.request;
+  const lease = mayOwnIamObjects(record)
+    ? await WorkloadLease.acquire(workloadKeyOf(cluster, namespace, serviceAccount), `ending:${record.id}:${deps.ids.newId()}`, deps, {
+        waitMs: LEASE_WAIT_MS,
+      })
+    : undefined;
+  try {
+    // Another ender may have finished while this one waited.
+    const current = await loadAccessRequest(record.id, deps);
+    if (current.status !== RequestStatus.Revoking || !current.ending) {
+      await lease?.release();
+      return current;
+    }
+    const journal = new GrantJournal(current, deps, { mayChangeIn: [RequestStatus.Revoking] });
+    if (mayOwnIamObjects(current)) {
+      // IAM and EKS calls go to the cluster's own account, as the grant's session.
+      const inAccount = (await inClusterAccount(deps, current.plan.cluster.name, current.id)).deps;
+      await settlePendingIntent(journal, inAccount);
+      await removeFromWorkload(journal, lease, inAccount);
+    }
+    const { ending } = current;
+    return await journal.applyWhileHeld((latest) =>
+      transition(latest, ending.outcome, {
+        type: ending.outcome === RequestStatus.Revoked ? AuditEventType.Revoked : AuditEventType.Expired,
+        actor: { ...ending.actor, groups: [] },
+        at: journal.now(),
+        comment: ending.comment,
+        reason: ending.outcome === RequestStatus.Expired ? 'grant duration ended' : undefined,
+      }),
+    );
+  } catch (error) {
+    await lease?.release().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Ends a grant: records the decision, then removes what the broker created for it and moves it to
+ * `revoked` or `expired`. Each object is checked for the broker's tags first; missing objects are
+ * fine, so a later attempt picks up where one stopped. When the workload stays busy, the request is
+ * returned in `revoking` and the sweep finishes it.
+ */
+export async function removeGrant(
+  record: AccessRequestRecord,
+  outcome: Outcome,
+  actor: CallerIdentity,
+  comment: string | undefined,
+  deps: ProvisioningDeps,
+): Promise<AccessRequestRecord> {
+  const ending = record.status === RequestStatus.Revoking ? record : await beginEndingOrJoin(record.id, outcome, actor, comment, deps);
+  try {
+    return await finishEnding(ending, deps);
+  } catch (error) {
+    // Another ender holds the workload or finished first: the grant is ending either way, and the sweep finishes what is left.
+    if (error instanceof BrokerError && ['WORKLOAD_BUSY', 'CONCURRENT_UPDATE', 'RUN_SUPERSEDED'].includes(error.code))
+      return (await deps.store.get(record.id)) ?? ending;
+    throw error;
+  }
+}
+
+/** Records the end, or — when another revoke or the expiry recorded it first — takes up that one. */
+async function beginEndingOrJoin(
+  id: string,
+  outcome: Outcome,
+  actor: CallerIdentity,
+  comment: string | undefined,
+  deps: ProvisioningDeps,
+): Promise<AccessRequestRecord> {
+  try {
+    return await beginEnding(id, outcome, actor, comment, deps);
+  } catch (error) {
+    const latest = await deps.store.get(id);
+    if (latest?.status === RequestStatus.Revoking) return latest;
+    throw error;
+  }
 }

@@ -50,6 +50,24 @@ describe('npx serverless package', () => {
     lambdas.forEach((lambda) => expect(lambda.Properties.Runtime).toBe('nodejs22.x'));
   });
 
+  it('sends provisioning invocations Lambda gives up on to a queue the sweep drains, and runs the sweep every 5 minutes', () => {
+    const invokeConfig = Object.values(template.Resources).find(
+      (resource) => (resource as { Type: string }).Type === 'AWS::Lambda::EventInvokeConfig',
+    ) as unknown as { Properties: { DestinationConfig: { OnFailure: { Destination: unknown } }; MaximumRetryAttempts: number } };
+    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['FailedProvisioningQueue', 'Arn'] });
+    expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
+    const sweep = template.Resources.SweepRequestsLambdaFunction as unknown as {
+      Properties: { Timeout: number; Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(sweep.Properties.Environment.Variables.IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL).toEqual({ Ref: 'FailedProvisioningQueue' });
+    const schedules = Object.values(template.Resources).filter(
+      (resource) => (resource as { Type: string }).Type === 'AWS::Events::Rule',
+    ) as unknown as {
+      Properties: { ScheduleExpression: string };
+    }[];
+    expect(schedules.map((rule) => rule.Properties.ScheduleExpression)).toContain('rate(5 minutes)');
+  });
+
   describe("the broker's own role", () => {
     const role = () => template.Resources.IamRoleLambdaExecution!.Properties;
     const statements = (): Statement[] =>
@@ -60,8 +78,10 @@ describe('npx serverless package', () => {
           region: 'eu-west-1',
           accountId: ACCOUNT,
           arnOf: (logicalId) => {
-            expect(logicalId).toBe('AccessRequestsTable');
-            return `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/irsa-broker-dev`;
+            expect(['AccessRequestsTable', 'FailedProvisioningQueue']).toContain(logicalId);
+            return logicalId === 'AccessRequestsTable'
+              ? `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/irsa-broker-dev`
+              : `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-FailedProvisioningQueue`;
           },
         },
       ) as Statement[];

@@ -219,7 +219,11 @@ describe('provisioning against moto', () => {
 
     expect(report.drifted.find((entry) => entry.id === id)).toMatchObject({ drift: [{ what: 'trust-policy' }], repaired: true });
     const after = (await deps.store.get(id))!;
-    expect((await readTrail(deps.store, id)).slice(-2).map((event) => event.type)).toEqual(['drift-detected', 'drift-repaired']);
+    expect((await readTrail(deps.store, id)).slice(-3).map((event) => event.type)).toEqual([
+      'drift-detected',
+      'change-intended',
+      'drift-repaired',
+    ]);
     expect(await findDrift(after, deps)).toEqual([]);
   });
   it('expires grants past their duration and pending requests past their timeout, removing what was created', async () => {

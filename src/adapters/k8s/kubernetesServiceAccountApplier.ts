@@ -7,7 +7,15 @@ import {
   REQUEST_ID_ANNOTATION,
   ROLE_ARN_ANNOTATION,
 } from '../../domain/makeServiceAccountManifest';
-import type { ApplyOptions, ApplyOutcome, ClusterConnection, MetadataBefore, ReleaseOptions, ServiceAccountApplier } from '../../ports';
+import type {
+  ApplyOptions,
+  ApplyOutcome,
+  ClusterConnection,
+  MetadataBefore,
+  ReleaseOptions,
+  ServiceAccountApplier,
+  ServiceAccountFacts,
+} from '../../ports';
 import type { EksTokenSource } from '../aws/eksTokenSource';
 
 /** Server-side apply field manager: the broker owns exactly the fields it sets. */
@@ -196,6 +204,22 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
     } catch (error) {
       return translate(error, cluster, `remove ServiceAccount ${namespace}/${name}`);
     }
+  }
+
+  async describe(
+    cluster: ClusterConnection,
+    namespace: string,
+    name: string,
+    ownerIds: string[],
+  ): Promise<ServiceAccountFacts | undefined> {
+    const existing = await this.read(await this.client(cluster), cluster, namespace, name);
+    if (!existing) return undefined;
+    const annotations = existing.metadata.annotations ?? {};
+    return {
+      owned: isOwned(existing, ownerIds),
+      roleArn: annotations[ROLE_ARN_ANNOTATION],
+      adopted: annotations[ADOPTED_FROM_ANNOTATION] !== undefined,
+    };
   }
 
   private async client(cluster: ClusterConnection): Promise<KubernetesObjectApi> {

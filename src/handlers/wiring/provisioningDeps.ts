@@ -1,4 +1,6 @@
-import type { ServiceAccountApplier } from '../../ports';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsFailedInvocations } from '../../adapters/aws/sqsFailedInvocations';
+import type { FailedInvocations, ServiceAccountApplier } from '../../ports';
 import type { ProvisioningDeps } from '../../usecases/provisioningDeps';
 import { accessRequestDeps } from './accessRequestDeps';
 import { accountSessions } from './accountSessions';
@@ -28,6 +30,12 @@ function serviceAccounts(): Promise<ServiceAccountApplier> {
   return applier;
 }
 
+/** The provisioning function's on-failure destination, where one is configured (IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL). */
+function failedInvocations(): FailedInvocations | undefined {
+  const queueUrl = process.env.IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL;
+  return queueUrl ? new SqsFailedInvocations(new SQSClient({}), queueUrl) : undefined;
+}
+
 /** Dependencies of the functions that change IAM, built once per cold start. */
 export function provisioningDeps(): ProvisioningDeps {
   const accounts = accountSessions();
@@ -40,6 +48,7 @@ export function provisioningDeps(): ProvisioningDeps {
     knownOidcProviders: new Map(),
     serviceAccounts,
     verifier: grantVerifier,
+    failedInvocations: failedInvocations(),
   };
   return deps;
 }

@@ -22,9 +22,12 @@ const LEGAL: readonly (readonly [RequestStatus, RequestStatus])[] = [
   ['provisioning', 'active'],
   ['provisioning', 'failed'],
   ['failed', 'provisioning'],
-  ['failed', 'revoked'],
-  ['active', 'revoked'],
-  ['active', 'expired'],
+  ['approved', 'revoking'],
+  ['provisioning', 'revoking'],
+  ['failed', 'revoking'],
+  ['active', 'revoking'],
+  ['revoking', 'revoked'],
+  ['revoking', 'expired'],
 ];
 
 const ALL_STATUSES = Object.values(RequestStatus);
@@ -108,19 +111,23 @@ describe('transition', () => {
     const submitted = makeAccessRequestRecord();
 
     // Act
-    const revoked = [RequestStatus.Approved, RequestStatus.Provisioning, RequestStatus.Active, RequestStatus.Revoked].reduce(
-      (record, to) => transition(record, to, change()),
-      submitted,
-    );
+    const revoked = [
+      RequestStatus.Approved,
+      RequestStatus.Provisioning,
+      RequestStatus.Active,
+      RequestStatus.Revoking,
+      RequestStatus.Revoked,
+    ].reduce((record, to) => transition(record, to, change()), submitted);
 
     // Assert
-    expect(revoked.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(revoked.events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(revoked.events.map((event) => [event.from, event.to])).toEqual([
       [null, 'pending'],
       ['pending', 'approved'],
       ['approved', 'provisioning'],
       ['provisioning', 'active'],
-      ['active', 'revoked'],
+      ['active', 'revoking'],
+      ['revoking', 'revoked'],
     ]);
   });
 

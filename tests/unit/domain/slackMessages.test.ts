@@ -269,7 +269,8 @@ describe('requesterNotification', () => {
   it('says an expired grant expired', () => {
     // Arrange
     const active = activatePlanOnly(approved(), NOW);
-    const record = transition(active, RequestStatus.Expired, { type: AuditEventType.Expired, actor: SYSTEM_IDENTITY, at: NOW });
+    const ending = transition(active, RequestStatus.Revoking, { type: AuditEventType.Ending, actor: SYSTEM_IDENTITY, at: NOW });
+    const record = transition(ending, RequestStatus.Expired, { type: AuditEventType.Expired, actor: SYSTEM_IDENTITY, at: NOW });
 
     // Act
     const message = requesterNotification(record);
@@ -282,7 +283,16 @@ describe('requesterNotification', () => {
     // Arrange
     const active = activatePlanOnly(approved(), NOW);
     const revoke = (comment?: string) =>
-      transition(active, RequestStatus.Revoked, { type: AuditEventType.Revoked, actor: bob, at: NOW, comment });
+      transition(
+        transition(active, RequestStatus.Revoking, { type: AuditEventType.Ending, actor: bob, at: NOW, comment }),
+        RequestStatus.Revoked,
+        {
+          type: AuditEventType.Revoked,
+          actor: bob,
+          at: NOW,
+          comment,
+        },
+      );
 
     // Act
     const withComment = requesterNotification(revoke('project ended'));

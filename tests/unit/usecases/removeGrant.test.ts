@@ -53,9 +53,16 @@ describe('removeGrant', () => {
     expect(deps.iam.policies.size).toBe(0);
     expect(revoked.status).toBe(RequestStatus.Revoked);
     const trail = await deps.store.trail(record.id);
-    expect(trail.slice(-4).map((event) => [event.type, event.reason ?? event.comment])).toEqual([
+    const ending = trail.findIndex((event) => event.type === 'ending');
+    expect(
+      trail.slice(ending).map((event) => [event.type, event.type === 'ending' ? event.comment : (event.reason ?? event.comment)]),
+    ).toEqual([
+      ['ending', 'project ended'],
+      ['change-intended', `DetachRolePolicy ${role.arn} ${permissionPolicy?.arn}`],
       ['aws-change', `DetachRolePolicy ${role.arn} ${permissionPolicy?.arn}`],
+      ['change-intended', `DeleteRole ${role.arn}`],
       ['aws-change', `DeleteRole ${role.arn}`],
+      ['change-intended', `DeletePolicy ${permissionPolicy?.arn}`],
       ['aws-change', `DeletePolicy ${permissionPolicy?.arn}`],
       ['revoked', 'project ended'],
     ]);
@@ -160,7 +167,7 @@ describe('removeGrant', () => {
     expect(deps.iam.attachments.get(role.name)).toEqual([permissionPolicy!.arn]);
   });
 
-  it('refuses with POLICY_STILL_ATTACHED, and does not revoke, while the policy is attached elsewhere', async () => {
+  it('refuses with POLICY_STILL_ATTACHED, and stays revoking, while the policy is attached elsewhere', async () => {
     // Arrange
     const deps = makeFakeProvisioningDeps(configWith(true));
     const record = await provisionedGrant(deps);
@@ -176,7 +183,7 @@ describe('removeGrant', () => {
     await expect(outcome).rejects.toThrow('attached to 1 other principal(s)');
     expect(deps.iam.policies.has(policyArn)).toBe(true);
     expect(deps.iam.writes()).not.toContain('deletePolicy');
-    expect(deps.store.stored(record.id).status).toBe(RequestStatus.Active);
+    expect(deps.store.stored(record.id).status).toBe(RequestStatus.Revoking);
   });
 
   it('finishes on a retry once the other attachment is gone', async () => {
