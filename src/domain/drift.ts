@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { AccountSnapshot } from './accountSnapshot';
+import { OrphanRoleSchema, type AccountSnapshot } from './accountSnapshot';
 import type { GrantPlan } from './grantPlan';
 import { sameDocument } from './ownership';
 import { attachmentsOf } from './workload';
@@ -101,3 +101,21 @@ export function findDriftIn(
 /** One grant that showed drift in a pass, and what was done about each item. */
 export const GrantDriftReportSchema = z.object({ id: z.string(), drift: z.array(DriftItemReportSchema) });
 export type GrantDriftReport = z.infer<typeof GrantDriftReportSchema>;
+
+/** What one pass over one account found and did; logged by the consumer as its report. */
+export const ReconcileReportSchema = z.object({
+  accountId: z.string(),
+  passId: z.string(),
+  /** Grants this pass checked. */
+  checked: z.number().int(),
+  /** Grants of the account's cycle left for the next pass; 0 when this pass finished the cycle. */
+  remaining: z.number().int(),
+  /** This pass reached the last grant: the next one starts the cycle over. */
+  complete: z.boolean(),
+  /** Grants with drift, each item marked repaired, skipped (and why) or reported. */
+  drifted: z.array(GrantDriftReportSchema),
+  failures: z.array(z.object({ id: z.string(), message: z.string() })),
+  /** Broker-tagged roles under the path that no workload or active grant names; reported, never deleted. */
+  orphanRoles: z.array(OrphanRoleSchema),
+});
+export type ReconcileReport = z.infer<typeof ReconcileReportSchema>;

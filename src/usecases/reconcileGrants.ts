@@ -9,6 +9,7 @@ import {
   SkipReason,
   type Drift,
   type GrantDriftReport,
+  type ReconcileReport,
 } from '../domain/drift';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { MAX_RECONCILE_CONTINUATIONS, type ReconcileJob } from '../domain/jobs';
@@ -22,24 +23,7 @@ import type { ProvisioningDeps } from './provisioningDeps';
 import type { ReconcileDeps } from './reconcileDeps';
 import { repairDrift } from './repairDrift';
 
-export type { Drift } from '../domain/drift';
-
-/** What one pass over one account found and did. */
-export interface ReconcileReport {
-  accountId: string;
-  passId: string;
-  /** Grants this pass checked. */
-  checked: number;
-  /** Grants of the account's cycle left for the next pass; 0 when this pass finished the cycle. */
-  remaining: number;
-  /** This pass reached the last grant: the next one starts the cycle over. */
-  complete: boolean;
-  /** Grants with drift, each item marked repaired, skipped (and why) or reported. */
-  drifted: GrantDriftReport[];
-  failures: { id: string; message: string }[];
-  /** Broker-tagged roles under the path that no workload or active grant names; reported, never deleted. */
-  orphanRoles: OrphanRole[];
-}
+export type { Drift, ReconcileReport } from '../domain/drift';
 
 /** Stops a pass that has no budget left; there is no limit unless one is given. */
 export const UNLIMITED: TimeBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
