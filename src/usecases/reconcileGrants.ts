@@ -25,9 +25,10 @@ import { repairDrift } from './repairDrift';
 
 export type { Drift, ReconcileReport } from '../domain/drift';
 
-/** Stops a pass that has no budget left; there is no limit unless one is given. */
+/** A budget that never runs out: a whole pass in one process (tests, the bench, a manual run). */
 export const UNLIMITED: TimeBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
 
+/** Every item of a paged list: the store reads of a pass are cheap next to IAM's, and each is read once per pass. */
 async function readAll<Item>(list: (page: PageRequest) => Promise<Page<Item>>): Promise<Item[]> {
   const items: Item[] = [];
   let cursor: string | undefined;
