@@ -11,6 +11,8 @@ import type { AccessRequestRecord } from './requestLifecycle';
 export const ReconcileCursorSchema = z
   .object({
     accountId: z.string(),
+    /** The scheduled pass that wrote it last: a continuation of an older pass then knows a newer one took over. */
+    passId: z.string().optional(),
     /** The position of the last grant finished in this cycle; absent: the cycle starts at the beginning. */
     after: z.string().optional(),
     /** When the current cycle's first pass started. */

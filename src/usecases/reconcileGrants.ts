@@ -179,7 +179,7 @@ export async function reconcileAccount(input: ReconcileAccountInput, deps: Recon
   }
   report.remaining = todo.length - report.checked;
   report.complete = report.remaining === 0;
-  await deps.cursors.put(nextCursor(accountId, cursor, report.complete ? undefined : last, deps.clock.now()));
+  await deps.cursors.put({ ...nextCursor(accountId, cursor, report.complete ? undefined : last, deps.clock.now()), passId });
   return report;
 }
 
@@ -213,12 +213,29 @@ export async function runReconcileJob(
   job: ReconcileJob,
   budget: TimeBudget,
   deps: ReconcileDeps,
-): Promise<ReconcileReport & { continued: boolean }> {
+): Promise<ReconcileReport & { continued: boolean; superseded?: boolean }> {
+  // A cycle longer than the schedule: the next scheduled pass resumes from the cursor, and the older
+  // pass's hand-offs stop here rather than run a second chain beside it.
+  const cursor = job.continuation > 0 ? await deps.cursors.get(job.accountId) : undefined;
+  if (cursor?.passId !== undefined && cursor.passId !== job.passId) {
+    return { ...emptyReport(job), continued: false, superseded: true };
+  }
   const report = await reconcileAccount({ accountId: job.accountId, passId: job.passId, budget }, deps);
   const continued = !report.complete && job.continuation < MAX_RECONCILE_CONTINUATIONS;
   if (continued) await deps.reconcileQueue.enqueue({ ...job, continuation: job.continuation + 1 });
   return { ...report, continued };
 }
+
+const emptyReport = (job: ReconcileJob): ReconcileReport => ({
+  accountId: job.accountId,
+  passId: job.passId,
+  checked: 0,
+  remaining: 0,
+  complete: false,
+  drifted: [],
+  failures: [],
+  orphanRoles: [],
+});
 
 /** A whole pass in one process, account after account (tests, the bench, a manual run): no queue, one budget. */
 export async function reconcileGrants(

@@ -353,4 +353,24 @@ describe('reconcile by account', () => {
     expect(fakes.sent).toEqual([{ ...job, continuation: 1 }]);
     expect([rest.checked, rest.complete, rest.continued]).toEqual([1, true, false]);
   });
+
+  it("stops an older pass's hand-offs once a newer scheduled pass has taken the account over", async () => {
+    // Arrange: pass A is cut short and hands on; pass B starts before A's next message runs
+    const fakes = makeFakeReconcileDeps(config);
+    for (const name of ['exporter-a', 'exporter-b', 'exporter-c']) await activeGrant(fakes, name);
+    await runReconcileJob({ accountId: HUB, passId: 'pass-a', continuation: 0 }, budgetOf(1), fakes);
+    const handOffOfA = fakes.sent[0]!;
+    await runReconcileJob({ accountId: HUB, passId: 'pass-b', continuation: 0 }, budgetOf(1), fakes);
+
+    // Act
+    const late = await runReconcileJob(handOffOfA, budgetOf(100), fakes);
+
+    // Assert: A's hand-off does nothing; B's chain goes on from where B stopped
+    expect(late).toMatchObject({ checked: 0, continued: false, superseded: true });
+    expect(fakes.sent.map((job) => [job.passId, job.continuation])).toEqual([
+      ['pass-a', 1],
+      ['pass-b', 1],
+    ]);
+    expect([(await runReconcileJob(fakes.sent[1]!, budgetOf(100), fakes)).checked]).toEqual([1]);
+  });
 });
