@@ -87,6 +87,12 @@ const steps = [
       '--flows',
       '20',
     ]),
+  () =>
+    run(
+      'bench/reconcile (smoke run; exits non-zero only if a cycle misses a grant or IAM calls per grant pass the 1% target)',
+      process.execPath,
+      [join(projectRoot, 'bench/reconcile.mjs'), '--grants', '40'],
+    ),
 ];
 
 let ok = true;

@@ -1,9 +1,11 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AuthorizationDetails } from './domain/accountSnapshot';
 import type { BucketFacts } from './domain/bucketFacts';
 import type { ClusterConfig } from './domain/brokerConfig';
-import type { ProvisionJob } from './domain/jobs';
+import type { ProvisionJob, ReconcileJob } from './domain/jobs';
 import type { Tag } from './domain/makeTags';
 import type { PolicyDocument } from './domain/policyDocument';
+import type { ReconcileCursor } from './domain/reconcileCursor';
 import type { SlackMessage } from './domain/slackMessages';
 import type { S3Probe } from './domain/verification';
 import type { WorkloadEvent } from './domain/auditTrail';
@@ -169,6 +171,12 @@ export interface IamGateway {
   attachPolicy(roleName: string, policyArn: string): Promise<void>;
   detachPolicy(roleName: string, policyArn: string): Promise<void>;
   deleteRole(roleName: string): Promise<void>;
+  /**
+   * Every role and customer-managed policy of the account, all pages of GetAccountAuthorizationDetails
+   * (filters Role and LocalManagedPolicy): a handful of calls for the whole account instead of several
+   * per grant. The API has no path filter; callers keep what lies under their path.
+   */
+  getAuthorizationDetails(): Promise<AuthorizationDetails>;
 }
 
 /**
@@ -197,6 +205,20 @@ export interface AccountSessions {
 
 /** Starts provisioning of an approved request without waiting for it. */
 export type ProvisioningQueue = JobQueue<ProvisionJob>;
+
+/** Hands one account's reconcile pass to the consumer (SQS, one message group per account). */
+export type ReconcileQueue = JobQueue<ReconcileJob>;
+
+/** Where each account's reconcile cycle stands (a small item in the broker's table). */
+export interface ReconcileCursorStore {
+  get(accountId: string): Promise<ReconcileCursor | undefined>;
+  put(cursor: ReconcileCursor): Promise<void>;
+}
+
+/** How long a pass may still run; in Lambda, the invocation's remaining time less a margin. */
+export interface TimeBudget {
+  remainingMs(): number;
+}
 
 /** How to reach a cluster's API server. */
 export interface ClusterConnection {

@@ -113,3 +113,22 @@ export function notifyJobOf(record: AccessRequestRecord, isNew: boolean): Notify
   if (record.extension) job.extensionHours = record.extension.durationHours;
   return job;
 }
+
+/** Most hand-offs of one account's pass to a fresh invocation; past them the next hourly pass resumes from the cursor. */
+export const MAX_RECONCILE_CONTINUATIONS = 24;
+
+/**
+ * Reconcile one account's grants (one SQS message per account per pass). The cursor is not in the
+ * message: it is kept in the table, so a message that is redelivered or a pass that starts while a
+ * continuation is queued resumes from the same place.
+ */
+export const ReconcileJobSchema = z
+  .object({
+    accountId: z.string().regex(/^\d{12}$/),
+    /** The scheduled pass that started this chain of messages; names the account sessions in CloudTrail. */
+    passId: z.string().min(1).max(64),
+    /** 0 for the dispatcher's message; each hand-off by a consumer that ran out of time adds one. */
+    continuation: z.number().int().min(0).max(MAX_RECONCILE_CONTINUATIONS),
+  })
+  .strict();
+export type ReconcileJob = z.infer<typeof ReconcileJobSchema>;

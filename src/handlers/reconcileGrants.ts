@@ -1,11 +1,9 @@
-import { reconcileGrants } from '../usecases/reconcileGrants';
-import { provisioningDeps } from './wiring/provisioningDeps';
+import { dispatchReconcile } from '../usecases/reconcileGrants';
+import { reconcileDeps } from './wiring/reconcileDeps';
 
-/** Scheduled: compares provisioned grants with their plans, audits drift, repairs it where configured. */
+/** Scheduled: queues one reconcile job per account; `reconcileAccount` runs each in its own invocation. */
 export const handler = async () => {
-  const report = await reconcileGrants(provisioningDeps());
-  console.log(
-    JSON.stringify({ level: report.drifted.length || report.failures.length ? 'WARN' : 'INFO', message: 'reconcile pass', ...report }),
-  );
-  return report;
+  const jobs = await dispatchReconcile(reconcileDeps());
+  console.log(JSON.stringify({ level: 'INFO', message: 'reconcile pass dispatched', passId: jobs[0]?.passId, accounts: jobs.length }));
+  return jobs;
 };

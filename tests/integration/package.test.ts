@@ -17,6 +17,13 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
+/** The template's resources that the role's statements name, where they would be deployed. */
+const ARNS: Record<string, string> = {
+  AccessRequestsTable: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/irsa-broker-dev`,
+  ReconcileQueue: `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-reconcile.fifo`,
+  FailedProvisioningQueue: `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-FailedProvisioningQueue`,
+};
+
 const actionsOf = (statement: Statement) => [statement.Action].flat();
 const conditionValue = (statement: Statement, key: string) =>
   Object.values(statement.Condition ?? {}).find((operator) => key in operator)?.[key];
@@ -68,6 +75,39 @@ describe('npx serverless package', () => {
     expect(schedules.map((rule) => rule.Properties.ScheduleExpression)).toContain('rate(5 minutes)');
   });
 
+  describe('the reconcile queue', () => {
+    const resource = (logicalId: string) => template.Resources[logicalId]!.Properties;
+    const mapping = () =>
+      Object.values(template.Resources).find(
+        (entry) =>
+          entry.Type === 'AWS::Lambda::EventSourceMapping' && entry.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === 'ReconcileQueue',
+      )!.Properties;
+    const consumer = () => resource('ReconcileAccountLambdaFunction');
+
+    it('is FIFO (one message group per account), encrypted, and sends a job that failed three times to its dead-letter queue', () => {
+      expect(resource('ReconcileQueue')).toMatchObject({
+        FifoQueue: true,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['ReconcileDeadLetterQueue', 'Arn'] }, maxReceiveCount: 3 },
+      });
+      expect(resource('ReconcileDeadLetterQueue')).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
+      expect(resource('ReconcileDeadLetterQueue').MessageRetentionPeriod).toBeGreaterThan(
+        resource('ReconcileQueue').MessageRetentionPeriod,
+      );
+    });
+
+    it('hides a message longer than its consumer can run (six times, as Lambda advises), and hands it over one at a time', () => {
+      expect(resource('ReconcileQueue').VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumer().Timeout);
+      expect(mapping()).toMatchObject({ BatchSize: 1, FunctionName: { 'Fn::GetAtt': ['ReconcileAccountLambdaFunction', 'Arn'] } });
+    });
+
+    it('is where the dispatcher and the consumer send their jobs', () => {
+      for (const fn of ['ReconcileGrantsLambdaFunction', 'ReconcileAccountLambdaFunction']) {
+        expect(resource(fn).Environment.Variables.IRSA_BROKER_RECONCILE_QUEUE_URL).toEqual({ Ref: 'ReconcileQueue' });
+      }
+    });
+  });
+
   describe("the broker's own role", () => {
     const role = () => template.Resources.IamRoleLambdaExecution!.Properties;
     const statements = (): Statement[] =>
@@ -78,10 +118,8 @@ describe('npx serverless package', () => {
           region: 'eu-west-1',
           accountId: ACCOUNT,
           arnOf: (logicalId) => {
-            expect(['AccessRequestsTable', 'FailedProvisioningQueue']).toContain(logicalId);
-            return logicalId === 'AccessRequestsTable'
-              ? `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/irsa-broker-dev`
-              : `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-FailedProvisioningQueue`;
+            expect(Object.keys(ARNS)).toContain(logicalId);
+            return ARNS[logicalId]!;
           },
         },
       ) as Statement[];
@@ -144,6 +182,24 @@ describe('npx serverless package', () => {
       expect(allowed).not.toContain('iam:DeleteRolePermissionsBoundary');
       expect(allowed).not.toContain('iam:SetDefaultPolicyVersion');
       expect(allowed.filter((action) => action.includes('*'))).toEqual([]);
+    });
+
+    it('reaches SQS only on the reconcile queue, and reads the account authorization details as its only IAM action on "*"', () => {
+      const sqs = statements().filter((statement) => actionsOf(statement).some((action) => action.startsWith('sqs:')));
+      expect(sqs.flatMap(actionsOf).sort()).toEqual([
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ]);
+      sqs.forEach((statement) => expect([statement.Resource].flat()).toEqual([ARNS.ReconcileQueue]));
+      const iamOnStar = statements().filter(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          [statement.Resource].flat().includes('*') &&
+          actionsOf(statement).some((action) => action.startsWith('iam:')),
+      );
+      expect(iamOnStar.map((statement) => statement.Action)).toEqual([['iam:GetAccountAuthorizationDetails']]);
     });
 
     it('passes parliament, privilege-escalation auditor included, with no finding but the two its fences answer', () => {

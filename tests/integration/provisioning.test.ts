@@ -9,7 +9,14 @@ import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { retryAccessRequest } from '../../src/usecases/retryAccessRequest';
 import { expireGrants } from '../../src/usecases/expireGrants';
-import { brokerObjects, createHarnessBuckets, newCallLog, provisioningDeps, type IamCallLog } from '../support/provisioningHarness';
+import {
+  brokerObjects,
+  createHarnessBuckets,
+  newCallLog,
+  provisioningDeps,
+  withReconcile,
+  type IamCallLog,
+} from '../support/provisioningHarness';
 import { readTrail } from '../support/trail';
 
 const root = join(__dirname, '../..');
@@ -215,9 +222,12 @@ describe('provisioning against moto', () => {
       Statement: [{ ...active.plan.role.trustPolicy.Statement[0]!, Condition: {} }],
     });
 
-    const report = await reconcileGrants(deps);
+    const report = await reconcileGrants(withReconcile(deps, servers.dynamo.endpoint));
 
-    expect(report.drifted.find((entry) => entry.id === id)).toMatchObject({ drift: [{ what: 'trust-policy' }], repaired: true });
+    expect(report.drifted.find((entry) => entry.id === id)).toEqual({
+      id,
+      drift: [{ what: 'trust-policy', detail: active.plan.role.arn, outcome: 'repaired' }],
+    });
     const after = (await deps.store.get(id))!;
     expect((await readTrail(deps.store, id)).slice(-3).map((event) => event.type)).toEqual([
       'drift-detected',

@@ -10,7 +10,7 @@ import { revokeAccessRequest } from '../../src/usecases/revokeAccessRequest';
 import { submitAccessRequest } from '../../src/usecases/submitAccessRequest';
 import { sweepRequests } from '../../src/usecases/sweepRequests';
 import { useMotoAndDynamo } from '../support/motoAndDynamo';
-import { brokerObjects, newCallLog, provisioningDeps, type IamCallLog } from '../support/provisioningHarness';
+import { brokerObjects, newCallLog, provisioningDeps, withReconcile, type IamCallLog } from '../support/provisioningHarness';
 import { readTrail } from '../support/trail';
 
 // Revoke racing a retry, a reconcile pass and the expiry sweep, 20 runs each against moto and
@@ -121,7 +121,7 @@ describe('revoke wins', () => {
 
       // Act
       const [, revoked] = await Promise.allSettled([
-        reconcileGrants(d),
+        reconcileGrants(withReconcile(d, servers.dynamo.endpoint)),
         jitter(run).then(() => revokeAccessRequest(id, approver, 'race', d)),
       ]);
 

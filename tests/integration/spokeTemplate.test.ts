@@ -103,6 +103,16 @@ describe('deploy/spoke-account.yaml', () => {
     conditions.forEach((condition) => expect(condition).toMatchObject({ 'aws:ResourceTag/irsa-broker:managed-by': 'irsa-broker' }));
   });
 
+  it('lets the reconciler read the account authorization details, the one IAM allow on "*"', () => {
+    // Act
+    const onStar = provisionerStatements().filter((statement) => statement.Effect === 'Allow' && [statement.Resource].flat().includes('*'));
+
+    // Assert
+    expect(onStar.map((statement) => [statement.Sid, statement.Action])).toEqual([
+      ['ReadAccountAuthorizationDetails', 'iam:GetAccountAuthorizationDetails'],
+    ]);
+  });
+
   it('never allows inline policies or removing a boundary, and denies them outright', () => {
     // Act
     const denied = provisionerStatements().find((statement) => statement.Sid === 'NoInlinePoliciesNoUnfencing');

@@ -1,4 +1,5 @@
 import { arns, issuerHostPath } from '../../src/domain/arns';
+import type { AuthorizationDetails } from '../../src/domain/accountSnapshot';
 import type { BrokerConfig, ClusterConfig } from '../../src/domain/brokerConfig';
 import { BucketEncryption, BucketFactsStatus, type BucketFacts } from '../../src/domain/bucketFacts';
 import {
@@ -35,8 +36,12 @@ import type {
   WorkloadFilter,
   WorkloadStore,
   PolicySpec,
+  ReconcileCursorStore,
   RoleSpec,
 } from '../../src/ports';
+import type { ReconcileJob } from '../../src/domain/jobs';
+import type { ReconcileCursor } from '../../src/domain/reconcileCursor';
+import type { ReconcileDeps } from '../../src/usecases/reconcileDeps';
 import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
 import { accountAccess } from '../../src/domain/accounts';
 import { serviceAccountTemplate } from './serviceAccountTemplate';
@@ -201,6 +206,7 @@ const IAM_READS: ReadonlySet<keyof IamGateway> = new Set<keyof IamGateway>([
   'countPolicyAttachments',
   'findRole',
   'listAttachedPolicyArns',
+  'getAuthorizationDetails',
 ]);
 
 export interface FakeRole {
@@ -430,6 +436,30 @@ export class FakeIamGateway implements IamGateway {
     this.attachments.delete(roleName);
   }
 
+  async getAuthorizationDetails(): Promise<AuthorizationDetails> {
+    this.record('getAuthorizationDetails');
+    return {
+      roles: [...this.roles.values()].map((role) => ({
+        name: role.name,
+        path: role.path,
+        arn: role.arn,
+        trustPolicy: copy(role.trustPolicy),
+        tags: copy(role.tags),
+        ...(role.permissionsBoundaryArn ? { permissionsBoundaryArn: role.permissionsBoundaryArn } : {}),
+        attachedPolicyArns: [...(this.attachments.get(role.name) ?? [])],
+      })),
+      policies: [...this.policies.values()].map((policy) => {
+        const defaultVersion = policy.versions.find((version) => version.isDefault)!;
+        return {
+          arn: policy.arn,
+          path: policy.arn.replace(/^arn:[^:]+:iam::\d+:policy/, '').replace(/[^/]*$/, ''),
+          defaultVersionId: defaultVersion.versionId,
+          defaultDocument: copy(defaultVersion.document),
+        };
+      }),
+    };
+  }
+
   private attachmentCount(arn: string): number {
     return [...this.attachments.values()].filter((attached) => attached.includes(arn)).length;
   }
@@ -526,7 +556,7 @@ export class FakeAccountSessions implements AccountSessions {
     if (access.kind === 'hub') return this.hubIam;
     let gateway = this.gateways.get(accountId);
     if (!gateway) {
-      gateway = new FakeIamGateway();
+      gateway = new FakeIamGateway(this.config.clusters[0]?.partition ?? 'aws', accountId);
       this.gateways.set(accountId, gateway);
     }
     return gateway;
@@ -557,6 +587,7 @@ export class FakeAccountSessions implements AccountSessions {
 /** Provisioning dependencies made of fakes, each exposed with its own type so tests can look inside. */
 export interface FakeProvisioningDeps extends ProvisioningDeps {
   store: InMemoryAccessRequestStore;
+  workloads: InMemoryWorkloadStore;
   iam: FakeIamGateway;
   clusters: FakeClusterDirectory;
   buckets: FakeBucketInspector;
@@ -598,5 +629,40 @@ export function makeFakeProvisioningDeps(
     serviceAccounts: () => Promise.reject(new Error('no cluster in unit tests: delivery is manifest')),
     verifier: () => Promise.reject(new Error('no cluster in unit tests: nothing to verify against')),
     queued,
+  };
+}
+
+/** Reconcile cursors in a map, one per account. */
+export class InMemoryReconcileCursorStore implements ReconcileCursorStore {
+  readonly cursors = new Map<string, ReconcileCursor>();
+
+  async get(accountId: string): Promise<ReconcileCursor | undefined> {
+    const cursor = this.cursors.get(accountId);
+    return cursor && copy(cursor);
+  }
+
+  async put(cursor: ReconcileCursor): Promise<void> {
+    this.cursors.set(cursor.accountId, copy(cursor));
+  }
+}
+
+/** Reconcile dependencies made of fakes: provisioning's, plus cursors in memory and the jobs sent kept in order. */
+export interface FakeReconcileDeps extends FakeProvisioningDeps {
+  cursors: InMemoryReconcileCursorStore;
+  reconcileQueue: ReconcileDeps['reconcileQueue'];
+  /** Reconcile jobs handed to the queue, in order. */
+  sent: ReconcileJob[];
+}
+
+export function makeFakeReconcileDeps(
+  config: BrokerConfig,
+  options: Parameters<typeof makeFakeProvisioningDeps>[1] = {},
+): FakeReconcileDeps {
+  const sent: ReconcileJob[] = [];
+  return {
+    ...makeFakeProvisioningDeps(config, options),
+    cursors: new InMemoryReconcileCursorStore(),
+    reconcileQueue: { enqueue: async (job) => void sent.push(copy(job)) },
+    sent,
   };
 }

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StsAccountSessions } from '../../src/adapters/aws/accountSessions';
 import { DynamoAccessRequestStore } from '../../src/adapters/aws/dynamoAccessRequestStore';
+import { DynamoReconcileCursorStore } from '../../src/adapters/aws/dynamoReconcileCursorStore';
 import { DynamoWorkloadStore } from '../../src/adapters/aws/dynamoWorkloadStore';
 import { EksClusterDirectory } from '../../src/adapters/aws/eksClusterDirectory';
 import { SdkIamGateway } from '../../src/adapters/aws/iamGateway';
@@ -22,7 +23,9 @@ import { S3BucketInspector } from '../../src/adapters/aws/s3BucketInspector';
 import { parseBrokerConfig } from '../../src/config';
 import type { BrokerConfigInput } from '../../src/domain/brokerConfig';
 import { kubeTemplates } from '../../src/kubeTemplates';
+import type { ReconcileJob } from '../../src/domain/jobs';
 import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
+import type { ReconcileDeps } from '../../src/usecases/reconcileDeps';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/localDynamo.mjs';
 
 export const MOTO_ACCOUNT = '123456789012';
@@ -227,6 +230,21 @@ export function provisioningDeps(
       throw new Error('no cluster in this test: nothing to verify against');
     },
     queued,
+  };
+}
+
+/** Reconcile dependencies over provisioning's: cursors in dynalite's table, reconcile jobs kept in `sent`. */
+export function withReconcile<Deps extends ProvisioningDeps>(
+  deps: Deps,
+  dynamoEndpoint: string,
+): Deps & ReconcileDeps & { sent: ReconcileJob[] } {
+  const sent: ReconcileJob[] = [];
+  const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return {
+    ...deps,
+    cursors: new DynamoReconcileCursorStore(dynamoClient, 'irsa-broker-test'),
+    reconcileQueue: { enqueue: async (job) => void sent.push(job) },
+    sent,
   };
 }
 

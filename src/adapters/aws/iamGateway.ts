@@ -8,6 +8,7 @@ import {
   DeletePolicyVersionCommand,
   DeleteRoleCommand,
   DetachRolePolicyCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetOpenIDConnectProviderCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -18,7 +19,9 @@ import {
   ListPolicyVersionsCommand,
   PutRolePermissionsBoundaryCommand,
   UpdateAssumeRolePolicyCommand,
+  type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
+import type { AuthorizationDetails, PolicyDetail, RoleDetail } from '../../domain/accountSnapshot';
 import { DependencyUnavailableError } from '../../domain/errors';
 import type { Tag } from '../../domain/makeTags';
 import type { PolicyDocument } from '../../domain/policyDocument';
@@ -32,6 +35,36 @@ const decodeDocument = (text: string | undefined): PolicyDocument => {
 };
 const asTags = (tags: { Key?: string; Value?: string }[] | undefined): Tag[] =>
   (tags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
+
+type RoleItem = NonNullable<GetAccountAuthorizationDetailsCommandOutput['RoleDetailList']>[number];
+type PolicyItem = NonNullable<GetAccountAuthorizationDetailsCommandOutput['Policies']>[number];
+
+function toRoleDetail(role: RoleItem): RoleDetail {
+  return {
+    name: role.RoleName ?? '',
+    path: role.Path ?? '/',
+    arn: role.Arn ?? '',
+    trustPolicy: decodeDocument(role.AssumeRolePolicyDocument),
+    tags: asTags(role.Tags),
+    ...(role.PermissionsBoundary?.PermissionsBoundaryArn
+      ? { permissionsBoundaryArn: role.PermissionsBoundary.PermissionsBoundaryArn }
+      : {}),
+    attachedPolicyArns: (role.AttachedManagedPolicies ?? []).map((policy) => policy.PolicyArn ?? ''),
+  };
+}
+
+/** The detail lists every version; only the default one says what the policy allows. */
+function toPolicyDetail(policy: PolicyItem): PolicyDetail {
+  const versions = policy.PolicyVersionList ?? [];
+  const defaultVersion =
+    versions.find((version) => version.IsDefaultVersion) ?? versions.find((v) => v.VersionId === policy.DefaultVersionId);
+  return {
+    arn: policy.Arn ?? '',
+    path: policy.Path ?? '/',
+    defaultVersionId: policy.DefaultVersionId ?? defaultVersion?.VersionId ?? 'v1',
+    defaultDocument: decodeDocument(defaultVersion?.Document),
+  };
+}
 
 /**
  * IAM through the AWS SDK. The client uses the "adaptive" retry mode: IAM's request rate per account
@@ -184,6 +217,27 @@ export class SdkIamGateway implements IamGateway {
 
   async deleteRole(roleName: string): Promise<void> {
     await this.find(() => this.client.send(new DeleteRoleCommand({ RoleName: roleName })), 'DeleteRole');
+  }
+
+  async getAuthorizationDetails(): Promise<AuthorizationDetails> {
+    const details: AuthorizationDetails = { roles: [], policies: [] };
+    let marker: string | undefined;
+    do {
+      const page = await this.call('GetAccountAuthorizationDetails', () =>
+        this.client.send(
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: ['Role', 'LocalManagedPolicy'],
+            // IAM's largest page: an account of a few thousand roles is read in a few calls.
+            MaxItems: 1000,
+            Marker: marker,
+          }),
+        ),
+      );
+      details.roles.push(...(page.RoleDetailList ?? []).map(toRoleDetail));
+      details.policies.push(...(page.Policies ?? []).map(toPolicyDetail));
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return details;
   }
 
   private async create(operation: string, send: () => Promise<unknown>): Promise<CreateOutcome> {
