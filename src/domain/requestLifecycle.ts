@@ -150,7 +150,8 @@ export const AccessRequestRecordSchema = z
         /** Set once the ServiceAccount is in the cluster: whether the broker created it or took it over. */
         serviceAccount: z.enum(['created', 'adopted', 'updated']).optional(),
         attempts: z.number().int().optional(),
-        lastError: z.object({ code: z.string(), message: z.string() }).optional(),
+        /** `retryable`: a dependency did not answer, so /retry may succeed unchanged (absent on records from before). */
+        lastError: z.object({ code: z.string(), message: z.string(), retryable: z.boolean().optional() }).optional(),
       })
       .optional(),
     /** A pending extension; absent once it was granted or rejected (the audit trail keeps it). */

@@ -1,7 +1,7 @@
 import { backOff } from 'exponential-backoff';
 import { Delivery } from '../domain/accessRequest';
 import { issuerHostPath } from '../domain/arns';
-import { BrokerError, ConflictError, DependencyUnavailableError } from '../domain/errors';
+import { BrokerError, ConflictError, DependencyUnavailableError, isRetryable } from '../domain/errors';
 import { assertRequestFitsConfig, type GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, assertOwnedByWorkload, sameDocument } from '../domain/ownership';
@@ -240,9 +240,9 @@ async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease,
   }));
 }
 
-function failureOf(error: unknown): { code: string; message: string } {
-  if (error instanceof BrokerError) return { code: error.code, message: error.message };
-  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error) };
+function failureOf(error: unknown): { code: string; message: string; retryable: boolean } {
+  if (error instanceof BrokerError) return { code: error.code, message: error.message, retryable: isRetryable(error) };
+  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error), retryable: false };
 }
 
 /** Waits this long for another grant's change of the same workload (well within the function's 120 s). */

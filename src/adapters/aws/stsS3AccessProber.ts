@@ -2,6 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { VerificationStep, type S3Probe } from '../../domain/verification';
 import type { AccessProber, ProbeAnswer, ProbeSession } from '../../ports';
+import { clientOptions } from '../clientBudgets';
 
 /** Temporary credentials of the assumed role. */
 interface SessionCredentials {
@@ -28,8 +29,8 @@ export interface ProberClients {
 }
 
 const defaultClients: ProberClients = {
-  sts: (region) => new STSClient({ region }),
-  s3: (region, credentials) => new S3Client({ region, credentials, maxAttempts: 2 }),
+  sts: (region) => new STSClient({ region, ...clientOptions() }),
+  s3: (region, credentials) => new S3Client({ region, credentials, ...clientOptions() }),
 };
 
 class S3ProbeSession implements ProbeSession {
