@@ -15,6 +15,45 @@ function errorResponse(description: string) {
   return { description, content: { 'application/json': { schema: componentRef('ErrorResponse') } } };
 }
 
+/** A 503: retry after the seconds Retry-After names. */
+function retryableResponse(description: string) {
+  return {
+    ...errorResponse(description),
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before retrying the same request.',
+        required: true,
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
+  };
+}
+
+/** What any authenticated route may answer when a dependency (DynamoDB, EKS, IAM, STS, S3, Lambda, Kubernetes) fails. */
+const dependencyErrors = {
+  '502': errorResponse(
+    "A dependency refused the broker itself (its IAM permissions, a spoke's trust, RBAC): not retryable, an operator must fix it. `details` carries the dependency's code (`awsError`, or `status` for Kubernetes).",
+  ),
+  '503': retryableResponse('A dependency did not answer in time, was throttled or failed on its side: retry after Retry-After seconds.'),
+};
+
+type Operation = { security?: unknown[]; responses: Record<string, unknown> };
+
+/** Adds the dependency errors to every authenticated operation that does not describe them itself. */
+function withDependencyErrors<Paths extends Record<string, Record<string, unknown>>>(paths: Paths): Paths {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, operations]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => {
+          const { security, responses } = operation as Operation;
+          return [method, security?.length ? { ...(operation as Operation), responses: { ...dependencyErrors, ...responses } } : operation];
+        }),
+      ),
+    ]),
+  ) as Paths;
+}
+
 const SHARED = '__shared';
 
 /**
@@ -104,7 +143,8 @@ const accessRequestPaths = {
   '/access-requests': {
     post: {
       operationId: 'submitAccessRequest',
-      summary: 'Submit an access request. Honours Idempotency-Key: same key and body → the same request; same key, other body → 409.',
+      summary:
+        'Submit an access request. Honours Idempotency-Key: the same caller, key and body → the same request, whatever failed before; same key, other body → 409.',
       security: authenticated,
       parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
       requestBody: { required: true, content: { 'application/json': { schema: componentRef('AccessRequest') } } },
@@ -114,9 +154,11 @@ const accessRequestPaths = {
         '401': errorResponse('No caller identity.'),
         '403': errorResponse("No rule covers the namespace, or the caller's groups do not own it."),
         '404': errorResponse('Unknown cluster.'),
-        '409': errorResponse('Idempotency-Key reused with another body, or still in progress.'),
+        '409': errorResponse('Idempotency-Key reused with another body (IDEMPOTENCY_KEY_REUSED).'),
         '415': errorResponse('Not application/json.'),
-        '422': errorResponse('Schema, rule (duration) or IAM limit violation, or a request too large to store (REQUEST_ITEM_TOO_LARGE).'),
+        '422': errorResponse(
+          'Schema, rule (duration) or IAM limit violation, or a request too large to store (REQUEST_ITEM_TOO_LARGE, STORE_ITEM_TOO_LARGE).',
+        ),
       },
     },
     get: {
@@ -308,7 +350,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
     },
     // Relative: the document is served by the API it describes, wherever that is deployed.
     servers: [{ url: '/', description: 'The API that serves this document.' }],
-    paths: {
+    paths: withDependencyErrors({
       '/plans': {
         post: {
           operationId: 'createPlan',
@@ -331,7 +373,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
             '406': errorResponse('The Accept header names no media type the route offers.'),
             '415': errorResponse('The body is not application/json.'),
             '422': errorResponse('The request breaks the schema, a broker rule or an IAM limit.'),
-            '503': errorResponse('A dependency (EKS) could not be reached.'),
+            '503': retryableResponse('A dependency (EKS, DynamoDB) did not answer: retry after Retry-After seconds.'),
           },
         },
       },
@@ -361,7 +403,7 @@ export function makeOpenApiDocument(version: string): Record<string, unknown> {
           responses: { '200': { description: 'The API is up.' } },
         },
       },
-    },
+    }),
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

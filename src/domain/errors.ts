@@ -12,6 +12,7 @@ export const ErrorKind = {
   Forbidden: 'forbidden',
   Unauthenticated: 'unauthenticated',
   Unavailable: 'unavailable',
+  DependencyRefused: 'dependency-refused',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 
@@ -84,12 +85,37 @@ export class NotFoundError extends BrokerError {
   }
 }
 
-/** A dependency (AWS, Kubernetes) failed in a way the caller may retry. */
+/** Seconds a caller should wait before retrying a dependency that did not answer (throttling asks for more). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A dependency (AWS, Kubernetes) failed in a way that the same call may succeed later: throttled,
+ * timed out, unreachable, a 5xx. The caller may retry after `retryAfterSeconds`.
+ */
 export class DependencyUnavailableError extends BrokerError {
   override name = 'DependencyUnavailableError';
-  constructor(code: string, message: string, options?: BrokerErrorOptions) {
+  readonly retryAfterSeconds: number;
+  constructor(code: string, message: string, options: BrokerErrorOptions & { retryAfterSeconds?: number } = {}) {
     super(ErrorKind.Unavailable, code, message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   }
+}
+
+/**
+ * A dependency refused the broker itself — its IAM permissions, a spoke's trust, RBAC in a cluster,
+ * a missing table — the same way every time: retrying cannot help until an operator fixes the set-up,
+ * and the caller cannot fix it by changing the request. `details` carries the dependency's own code.
+ */
+export class DependencyRefusedError extends BrokerError {
+  override name = 'DependencyRefusedError';
+  constructor(code: string, message: string, options?: BrokerErrorOptions) {
+    super(ErrorKind.DependencyRefused, code, message, options);
+  }
+}
+
+/** Whether repeating what failed, unchanged, may succeed: only a dependency that did not answer. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof DependencyUnavailableError;
 }
 
 /** The caller did not prove who they are; `code` says how the proof fell short (default UNAUTHENTICATED). */

@@ -199,6 +199,7 @@ export const AccessRequestRecordSchema = z
         /** Set once the ServiceAccount is in the cluster: whether the broker created it or took it over. */
         serviceAccount: z.enum(['created', 'adopted', 'updated']).optional(),
         attempts: z.number().int().optional(),
+        /** `retryable`: a dependency did not answer, so /retry may succeed unchanged (absent on records from before). */
         lastError: z.object({ code: z.string(), message: z.string(), retryable: z.boolean().optional() }).optional(),
         /**
          * Until when the current provisioning run holds the request: past it, the run is taken to have

@@ -1,7 +1,7 @@
 import { backOff } from 'exponential-backoff';
 import { Delivery } from '../domain/accessRequest';
 import { issuerHostPath } from '../domain/arns';
-import { BrokerError, ConflictError, DependencyUnavailableError, ErrorKind } from '../domain/errors';
+import { BrokerError, ConflictError, DependencyUnavailableError, isRetryable } from '../domain/errors';
 import { assertCanBecome } from '../domain/decisions';
 import { assertRequestFitsConfig, type GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
@@ -272,8 +272,8 @@ async function ensureServiceAccount(journal: GrantJournal, lease: WorkloadLease,
 
 /** What a failed run records: the error's code and message, and whether trying again may help. */
 function failureOf(error: unknown): { code: string; message: string; retryable: boolean } {
-  if (error instanceof BrokerError) return { code: error.code, message: error.message, retryable: error.kind === ErrorKind.Unavailable };
-  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error), retryable: true };
+  if (error instanceof BrokerError) return { code: error.code, message: error.message, retryable: isRetryable(error) };
+  return { code: 'PROVISIONING_ERROR', message: error instanceof Error ? error.message : String(error), retryable: false };
 }
 
 /** Waits this long for another grant's change of the same workload (well within the function's 120 s). */

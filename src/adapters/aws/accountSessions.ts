@@ -3,10 +3,12 @@ import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@smithy/types';
 import { accountAccess, hubAccountOf, type AccountAccess } from '../../domain/accounts';
 import type { BrokerConfig, ClusterConfig } from '../../domain/brokerConfig';
-import { DependencyUnavailableError } from '../../domain/errors';
+import type { BrokerError } from '../../domain/errors';
 import type { AccountSession, AccountSessions } from '../../ports';
 import { EksClusterDirectory, type ClusterInfoCache } from './eksClusterDirectory';
 import { SdkIamGateway } from './iamGateway';
+import { clientOptions } from '../clientBudgets';
+import { FailureClass, translateAwsError } from '../dependencyFailures';
 
 /**
  * Role chaining (the Lambda's role session assuming another role) caps sessions at one hour, so
@@ -20,14 +22,6 @@ const MAX_CACHED_SESSIONS = 200;
 /** STS's RoleSessionName: 2 to 64 of these characters. */
 const SESSION_NAME_CHARACTER = /[^\w+=,.@-]/g;
 const SESSION_NAME_MAX = 64;
-/** STS errors that mean "try again later", not "this role cannot be assumed". */
-const TRANSIENT_STS_ERRORS = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'ServiceUnavailable',
-  'InternalFailure',
-]);
 
 /** The RoleSessionName for a request or grant id: `irsa-broker-<id>`, cut and cleaned to what STS accepts. */
 export function sessionNameFor(sessionId: string): string {
@@ -132,7 +126,7 @@ export class StsAccountSessions implements AccountSessions {
           ...(access.externalId ? { ExternalId: access.externalId } : {}),
         },
         // The cluster's region: its regional STS endpoint is in the clusters' partition.
-        clientConfig: { region: cluster.region, ...this.options.clientConfig },
+        clientConfig: { region: cluster.region, ...clientOptions(), ...this.options.clientConfig },
         clientPlugins: this.options.stsPlugins,
       }),
       this.options.now,
@@ -160,8 +154,11 @@ export class StsAccountSessions implements AccountSessions {
       accountId: access.accountId,
       ...(access.kind === 'provisioner' ? { roleArn: access.roleArn } : {}),
       // IAM is global; any region of the partition reaches its endpoint. Adaptive retries: see SdkIamGateway.
-      iam: new SdkIamGateway(makeIamClient({ region, credentials, retryMode: 'adaptive', maxAttempts: 6, ...clientConfig })),
-      clusters: new EksClusterDirectory((eksRegion) => makeEksClient({ region: eksRegion, credentials, ...clientConfig }), cache),
+      iam: new SdkIamGateway(makeIamClient({ region, credentials, retryMode: 'adaptive', ...clientOptions(), ...clientConfig })),
+      clusters: new EksClusterDirectory(
+        (eksRegion) => makeEksClient({ region: eksRegion, credentials, ...clientOptions(), ...clientConfig }),
+        cache,
+      ),
       credentials,
     };
   }
@@ -180,23 +177,22 @@ function defaultChain(): AwsCredentialIdentityProvider {
   return provider;
 }
 
-/** Why a provisioner role could not be assumed, naming account and role: a broken spoke says which one to fix. */
-function unassumable(access: Extract<AccountAccess, { kind: 'provisioner' }>, error: unknown): DependencyUnavailableError {
-  const awsError = (error as { name?: string } | undefined)?.name ?? 'Error';
-  const message = (error as Error | undefined)?.message ?? String(error);
-  const details = { accountId: access.accountId, roleArn: access.roleArn, awsError };
-  if (TRANSIENT_STS_ERRORS.has(awsError)) {
-    return new DependencyUnavailableError(
-      'STS_UNAVAILABLE',
-      `STS did not answer for the provisioner role ${access.roleArn} of account ${access.accountId}: ${awsError}: ${message}`,
-      { cause: error, details },
-    );
-  }
-  return new DependencyUnavailableError(
-    'PROVISIONER_ROLE_UNASSUMABLE',
-    `the broker cannot assume the provisioner role ${access.roleArn} of account ${access.accountId} (${awsError}: ${message}); ` +
-      `check that the role exists, trusts the broker's role and expects the configured external id (deploy/spoke-account.yaml), ` +
-      `or set accounts.${access.accountId} in the config`,
-    { cause: error, details },
-  );
+/**
+ * Why a provisioner role could not be assumed, naming account and role: a broken spoke says which
+ * one to fix. STS not answering (throttling, timeouts, 5xx, as the SDK classifies them) is
+ * STS_UNAVAILABLE, a 503; any refusal (AccessDenied: the role is missing, does not trust the broker
+ * or expects another external id) is PROVISIONER_ROLE_UNASSUMABLE, a 502 that no retry fixes.
+ */
+function unassumable(access: Extract<AccountAccess, { kind: 'provisioner' }>, error: unknown): BrokerError {
+  return translateAwsError(error, {
+    code: (failure) => (failure.class === FailureClass.Retryable ? 'STS_UNAVAILABLE' : 'PROVISIONER_ROLE_UNASSUMABLE'),
+    message: (failure) =>
+      failure.class === FailureClass.Retryable
+        ? `STS did not answer for the provisioner role ${access.roleArn} of account ${access.accountId}: ${failure.name}: ${failure.message}`
+        : `the broker cannot assume the provisioner role ${access.roleArn} of account ${access.accountId} (${failure.name}: ${failure.message}); ` +
+          `check that the role exists, trusts the broker's role and expects the configured external id (deploy/spoke-account.yaml), ` +
+          `or set accounts.${access.accountId} in the config`,
+    details: { accountId: access.accountId, roleArn: access.roleArn },
+    refused: 'broker',
+  });
 }

@@ -17,6 +17,7 @@ import {
   type WorkloadEvent,
 } from '../../domain/auditTrail';
 import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../domain/errors';
+import { cursorRefusal, storeFailure } from './dynamoFailures';
 import type { AccessRequestRecord, AuditEvent } from '../../domain/requestLifecycle';
 import type { AccessRequestFilter, AccessRequestStore, Page, PageRequest } from '../../ports';
 import { workloadKeyOf } from '../../domain/workload';
@@ -209,19 +210,21 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
 
   async workloadEvents(workloadKey: string, page: PageRequest): Promise<Page<WorkloadEvent>> {
     const startKey = page.cursor ? decodeWorkloadCursor(page.cursor, workloadKey) : undefined;
-    const output = await this.call(() =>
-      this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: WorkloadEventIndex.name,
-          KeyConditionExpression: '#workload = :workload',
-          ExpressionAttributeNames: { '#workload': WorkloadEventIndex.partitionKey },
-          ExpressionAttributeValues: { ':workload': workloadKey },
-          ScanIndexForward: true,
-          Limit: page.limit,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
+    const output = await this.call(
+      () =>
+        this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: WorkloadEventIndex.name,
+            KeyConditionExpression: '#workload = :workload',
+            ExpressionAttributeNames: { '#workload': WorkloadEventIndex.partitionKey },
+            ExpressionAttributeValues: { ':workload': workloadKey },
+            ScanIndexForward: true,
+            Limit: page.limit,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      startKey !== undefined,
     );
     const items = (output.Items ?? []) as EventItem[];
     const last = items.at(-1);
@@ -236,24 +239,28 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
   async list(filter: AccessRequestFilter, page: PageRequest): Promise<Page<AccessRequestRecord>> {
     const { index, attribute, value } = chooseIndex(filter);
     const fingerprint = JSON.stringify([filter.status, filter.cluster, filter.namespace, filter.requester, filter.serviceAccount]);
-    const startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
+    const startKey = page.cursor
+      ? decodeCursor(page.cursor, index, fingerprint, { names: ['pk', 'sk', attribute, SORT_KEY], fixed: { [attribute]: value } })
+      : undefined;
     const residual = residualFilter(filter, index);
     const { items, more: mayHaveMore } = await readFullPage<Item>(
       (limit, exclusiveStartKey) =>
-        this.call(() =>
-          this.documents.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: index,
-              KeyConditionExpression: '#key = :key',
-              ...residual,
-              ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#key': attribute },
-              ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':key': value },
-              ScanIndexForward: false,
-              Limit: limit,
-              ExclusiveStartKey: exclusiveStartKey,
-            }),
-          ),
+        this.call(
+          () =>
+            this.documents.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: index,
+                KeyConditionExpression: '#key = :key',
+                ...residual,
+                ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#key': attribute },
+                ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':key': value },
+                ScanIndexForward: false,
+                Limit: limit,
+                ExclusiveStartKey: exclusiveStartKey,
+              }),
+            ),
+          exclusiveStartKey === startKey && startKey !== undefined,
         ),
       page.limit,
       startKey,
@@ -320,16 +327,16 @@ export class DynamoAccessRequestStore implements AccessRequestStore {
         const mapped = conflict();
         throw new ConflictError(mapped.code, mapped.message, { cause: error });
       }
-      throw new DependencyUnavailableError('STORE_UNAVAILABLE', 'the request store could not be written', { cause: error });
+      throw storeFailure(error, 'the request store could not be written');
     }
   }
 
-  private async call<Output>(send: () => Promise<Output>): Promise<Output> {
+  /** A read; `cursorGiven`: it continues from a caller's cursor, which DynamoDB may refuse as forged. */
+  private async call<Output>(send: () => Promise<Output>, cursorGiven = false): Promise<Output> {
     try {
       return await send();
     } catch (error) {
-      if (error instanceof MalformedRequestError) throw error;
-      throw new DependencyUnavailableError('STORE_UNAVAILABLE', 'the request store could not be read', { cause: error });
+      throw cursorRefusal(error, cursorGiven) ?? storeFailure(error, 'the request store could not be read');
     }
   }
 }

@@ -11,8 +11,18 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-/** The last key of a cursor this API issued for the same index and filters; anything else is a 400. */
-export function decodeCursor(text: string, index: string, filter: string): Record<string, string | number> {
+/** The key attributes a cursor of an index must hold, and those whose value the list fixes. */
+export interface CursorKeyShape {
+  names: readonly string[];
+  fixed?: Record<string, string>;
+}
+
+/**
+ * The last key of a cursor this API issued for the same index and filters; anything else is a 400.
+ * With `shape`, the key must hold exactly those string attributes (and the fixed values): a forged
+ * key would otherwise reach DynamoDB, which refuses it only after a round trip.
+ */
+export function decodeCursor(text: string, index: string, filter: string, shape?: CursorKeyShape): Record<string, string | number> {
   let parsed: Cursor;
   try {
     parsed = CursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
@@ -22,7 +32,18 @@ export function decodeCursor(text: string, index: string, filter: string): Recor
   if (parsed.index !== index || parsed.filter !== filter) {
     throw new MalformedRequestError('INVALID_CURSOR', 'the cursor belongs to a list with other filters');
   }
+  if (shape && !hasShape(parsed.key, shape)) throw new MalformedRequestError('INVALID_CURSOR', 'the cursor is not one this API issued');
   return parsed.key;
+}
+
+function hasShape(key: Record<string, string | number>, shape: CursorKeyShape): boolean {
+  const names = Object.keys(key).sort();
+  const expected = [...shape.names].sort();
+  return (
+    names.length === expected.length &&
+    names.every((name, position) => name === expected[position] && typeof key[name] === 'string' && key[name] !== '') &&
+    Object.entries(shape.fixed ?? {}).every(([name, value]) => key[name] === value)
+  );
 }
 
 /** One Query of an index: newest first, `limit` items at most, from `startKey`. */

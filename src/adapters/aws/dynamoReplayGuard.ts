@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReplayGuard } from '../../ports';
+import { storeFailure } from './dynamoFailures';
 
 /** Seen keys as items of the single table, dropped by its TTL. A conditional put makes "first" exact. */
 export class DynamoReplayGuard implements ReplayGuard {
@@ -26,7 +27,7 @@ export class DynamoReplayGuard implements ReplayGuard {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
+      throw storeFailure(error, 'the replay guard could not record the request');
     }
   }
 }

@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, DependencyUnavailableError, MalformedRequestError } from '../../domain/errors';
+import { ConflictError } from '../../domain/errors';
 import type { WorkloadRecord } from '../../domain/workload';
 import type { Page, WorkloadFilter, WorkloadStore } from '../../ports';
 import { AccessRequestIndex } from './dynamoAccessRequestStore';
 import { decodeCursor, encodeCursor, readFullPage } from './dynamoCursor';
+import { cursorRefusal, storeFailure } from './dynamoFailures';
 
 const ENTITY = 'workload';
 const keyOf = (key: string) => ({ pk: `WL#${key}`, sk: 'WL' });
@@ -89,7 +90,9 @@ export class DynamoWorkloadStore implements WorkloadStore {
   async list(filter: WorkloadFilter, page: { limit: number; cursor?: string }): Promise<Page<WorkloadRecord>> {
     const index = AccessRequestIndex.ByCreated.name;
     const fingerprint = JSON.stringify(['workloads', filter.cluster, filter.namespace]);
-    const startKey = page.cursor ? decodeCursor(page.cursor, index, fingerprint) : undefined;
+    const startKey = page.cursor
+      ? decodeCursor(page.cursor, index, fingerprint, { names: ['pk', 'sk', 'entity', 'createdKey'], fixed: { entity: ENTITY } })
+      : undefined;
     const conditions = [
       ...(filter.cluster ? [['workloadCluster', filter.cluster]] : []),
       ...(filter.namespace ? [['workloadNamespace', filter.namespace]] : []),
@@ -103,20 +106,24 @@ export class DynamoWorkloadStore implements WorkloadStore {
       : {};
     const { items, more: mayHaveMore } = await readFullPage<Item>(
       (limit, exclusiveStartKey) =>
-        this.call('read', () =>
-          this.documents.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: index,
-              KeyConditionExpression: '#entity = :entity',
-              ...residual,
-              ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#entity': 'entity' },
-              ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':entity': ENTITY },
-              ScanIndexForward: false,
-              Limit: limit,
-              ExclusiveStartKey: exclusiveStartKey,
-            }),
-          ),
+        this.call(
+          'read',
+          () =>
+            this.documents.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: index,
+                KeyConditionExpression: '#entity = :entity',
+                ...residual,
+                ExpressionAttributeNames: { ...residual.ExpressionAttributeNames, '#entity': 'entity' },
+                ExpressionAttributeValues: { ...residual.ExpressionAttributeValues, ':entity': ENTITY },
+                ScanIndexForward: false,
+                Limit: limit,
+                ExclusiveStartKey: exclusiveStartKey,
+              }),
+            ),
+          undefined,
+          exclusiveStartKey === startKey && startKey !== undefined,
         ),
       page.limit,
       startKey,
@@ -137,17 +144,16 @@ export class DynamoWorkloadStore implements WorkloadStore {
     };
   }
 
-  private async call<Output>(kind: 'read' | 'write', send: () => Promise<Output>, key?: string): Promise<Output> {
+  private async call<Output>(kind: 'read' | 'write', send: () => Promise<Output>, key?: string, cursorGiven = false): Promise<Output> {
     try {
       return await send();
     } catch (error) {
-      if (error instanceof MalformedRequestError) throw error;
       if (kind === 'write' && isConditionFailure(error)) {
         throw new ConflictError('CONCURRENT_UPDATE', `workload ${key} changed while this change was being made`, { cause: error });
       }
-      throw new DependencyUnavailableError('STORE_UNAVAILABLE', `the workload store could not be ${kind === 'read' ? 'read' : 'written'}`, {
-        cause: error,
-      });
+      throw (
+        cursorRefusal(error, cursorGiven) ?? storeFailure(error, `the workload store could not be ${kind === 'read' ? 'read' : 'written'}`)
+      );
     }
   }
 }

@@ -1,7 +1,9 @@
 import { DescribeClusterCommand, EKSClient, ResourceNotFoundException } from '@aws-sdk/client-eks';
 import type { ClusterConfig } from '../../domain/brokerConfig';
-import { DependencyUnavailableError, NotFoundError } from '../../domain/errors';
+import { DependencyRefusedError, NotFoundError } from '../../domain/errors';
 import type { ClusterDirectory, ClusterInfo, ClusterIssuerSource } from '../../ports';
+import { clientOptions } from '../clientBudgets';
+import { awsErrorCode, FailureClass, translateAwsError } from '../dependencyFailures';
 
 /** Answers of DescribeCluster by account, region and name; sessions of one account may share one. */
 export type ClusterInfoCache = Map<string, Promise<ClusterInfo>>;
@@ -15,7 +17,7 @@ export class EksClusterDirectory implements ClusterDirectory, ClusterIssuerSourc
   private readonly clients = new Map<string, EKSClient>();
 
   constructor(
-    private readonly makeClient: (region: string) => EKSClient = (region) => new EKSClient({ region }),
+    private readonly makeClient: (region: string) => EKSClient = (region) => new EKSClient({ region, ...clientOptions() }),
     private readonly clusters: ClusterInfoCache = new Map(),
   ) {}
 
@@ -56,15 +58,19 @@ export class EksClusterDirectory implements ClusterDirectory, ClusterIssuerSourc
           { cause: error, details: { cluster: cluster.name, accountId: cluster.accountId, region: cluster.region } },
         );
       }
-      throw new DependencyUnavailableError(
-        'EKS_UNAVAILABLE',
-        `cannot describe EKS cluster "${cluster.name}" in account ${cluster.accountId}, region ${cluster.region}`,
-        { cause: error, details: { cluster: cluster.name, accountId: cluster.accountId, region: cluster.region } },
-      );
+      // Retryable: EKS_UNAVAILABLE (503); AccessDenied and other refusals are the broker's set-up (502).
+      throw translateAwsError(error, {
+        code: (failure) => (failure.class === FailureClass.Retryable ? 'EKS_UNAVAILABLE' : awsErrorCode('EKS', failure.name)),
+        message: (failure) =>
+          `cannot describe EKS cluster "${cluster.name}" in account ${cluster.accountId}, region ${cluster.region}: ${failure.name}: ${failure.message}`,
+        details: { cluster: cluster.name, accountId: cluster.accountId, region: cluster.region },
+        refused: 'broker',
+      });
     }
     const issuerUrl = described?.identity?.oidc?.issuer;
     if (!issuerUrl) {
-      throw new DependencyUnavailableError('CLUSTER_HAS_NO_OIDC_ISSUER', `EKS cluster "${cluster.name}" reports no OIDC issuer`);
+      // The cluster's set-up, not a passing state: retrying will not give it an issuer.
+      throw new DependencyRefusedError('CLUSTER_HAS_NO_OIDC_ISSUER', `EKS cluster "${cluster.name}" reports no OIDC issuer`);
     }
     return { issuerUrl, endpoint: described?.endpoint ?? '', certificateAuthorityData: described?.certificateAuthority?.data ?? '' };
   }

@@ -22,10 +22,12 @@ import {
   type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
 import type { AuthorizationDetails, PolicyDetail, RoleDetail } from '../../domain/accountSnapshot';
-import { DependencyUnavailableError } from '../../domain/errors';
+import { BrokerError } from '../../domain/errors';
 import type { Tag } from '../../domain/makeTags';
 import type { PolicyDocument } from '../../domain/policyDocument';
 import type { CreateOutcome, IamGateway, LivePolicy, LiveRole, PolicySpec, RoleSpec } from '../../ports';
+import { clientOptions } from '../clientBudgets';
+import { awsErrorCode, translateAwsError, type ServiceQuirks } from '../dependencyFailures';
 
 const isNamed = (error: unknown, name: string) => (error as { name?: string } | undefined)?.name === name;
 /** IAM returns documents URL-encoded; some emulators return them plain. Accept both. */
@@ -33,6 +35,16 @@ const decodeDocument = (text: string | undefined): PolicyDocument => {
   const raw = text ?? '{}';
   return JSON.parse(raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw)) as PolicyDocument;
 };
+/**
+ * Where IAM means its errors differently from the SDK's generic lists: LimitExceeded is an account
+ * quota (retrying cannot help), not a rate; ConcurrentModification and EntityTemporarilyUnmodifiable
+ * clear up by themselves, as IAM's own documentation says ("wait a few minutes and submit again").
+ */
+const IAM_QUIRKS: ServiceQuirks = {
+  deterministic: ['LimitExceededException', 'LimitExceeded'],
+  retryable: ['ConcurrentModificationException', 'ConcurrentModification', 'EntityTemporarilyUnmodifiableException'],
+};
+
 const asTags = (tags: { Key?: string; Value?: string }[] | undefined): Tag[] =>
   (tags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
 
@@ -72,7 +84,7 @@ function toPolicyDetail(policy: PolicyItem): PolicyDetail {
  * itself, which keeps a burst of grants (or a reconcile pass) from starving other IAM users.
  */
 export class SdkIamGateway implements IamGateway {
-  constructor(private readonly client: IAMClient = new IAMClient({ retryMode: 'adaptive', maxAttempts: 6 })) {}
+  constructor(private readonly client: IAMClient = new IAMClient({ retryMode: 'adaptive', ...clientOptions() })) {}
 
   async oidcProviderExists(arn: string): Promise<boolean> {
     return (
@@ -264,19 +276,26 @@ export class SdkIamGateway implements IamGateway {
     });
   }
 
+  /**
+   * One IAM call, its failure translated: throttling, timeouts and 5xx are 503 (retry), AccessDenied
+   * a 502 (the broker's permissions), and what IAM refuses in the request itself — a document it
+   * will not take, a quota, invalid input — a 422, each with the AWS error name in `details.awsError`.
+   */
   private async call<Output>(operation: string, send: () => Promise<Output>): Promise<Output> {
     try {
       return await send();
     } catch (error) {
-      if (error instanceof DependencyUnavailableError) throw error;
-      const name = (error as Error).name ?? 'Error';
-      throw new DependencyUnavailableError(
-        `IAM_${name
-          .replace(/Exception$/, '')
-          .replace(/([a-z])([A-Z])/g, '$1_$2')
-          .toUpperCase()}`,
-        `IAM ${operation} failed: ${(error as Error).message}`,
-        { cause: error, details: { operation, awsError: name } },
+      if (error instanceof BrokerError) throw error;
+      throw translateAwsError(
+        error,
+        {
+          code: (failure) => awsErrorCode('IAM', failure.name),
+          message: (failure) => `IAM ${operation} failed: ${failure.message}`,
+          details: { operation },
+          // IAM answers its quotas (LimitExceeded) with 409; they are refusals of the request all the same.
+          refused: 'request',
+        },
+        IAM_QUIRKS,
       );
     }
   }

@@ -1,7 +1,8 @@
 import type { InvokeCommand } from '@aws-sdk/client-lambda';
-import { DependencyUnavailableError } from '../../domain/errors';
 import { encodeJob, type JobSchema } from '../../domain/jobs';
 import type { JobQueue } from '../../ports';
+import { clientOptions } from '../clientBudgets';
+import { translateAwsError } from '../dependencyFailures';
 
 /**
  * Hands jobs to another function with an asynchronous Lambda invoke: Lambda queues the event and
@@ -22,7 +23,7 @@ export class LambdaAsyncQueue<Job> implements JobQueue<Job> {
     // A job its own schema refuses is a bug here, not a dependency failure: let it surface as one.
     const payload = encodeJob(this.schema, job);
     this.sender ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand: Invoke }) => {
-      const lambda = new LambdaClient({});
+      const lambda = new LambdaClient(clientOptions());
       return (bytes: Uint8Array) =>
         lambda.send(new Invoke({ FunctionName: this.functionName, InvocationType: 'Event', Payload: bytes }) as InvokeCommand);
     });
@@ -31,8 +32,11 @@ export class LambdaAsyncQueue<Job> implements JobQueue<Job> {
         await this.sender
       )(payload);
     } catch (error) {
-      throw new DependencyUnavailableError('ASYNC_HANDOFF_FAILED', `could not hand ${this.what(job)} to ${this.functionName}`, {
-        cause: error,
+      // One code either way; the status says whether to retry (503: Lambda did not answer; 502: it refused, e.g. AccessDenied).
+      throw translateAwsError(error, {
+        code: 'ASYNC_HANDOFF_FAILED',
+        message: `could not hand ${this.what(job)} to ${this.functionName}`,
+        refused: 'broker',
       });
     }
   }

@@ -3,6 +3,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { BucketEncryption, BucketFactsStatus, type BucketFacts } from '../../domain/bucketFacts';
 import type { ClusterConfig } from '../../domain/brokerConfig';
 import type { BucketInspector } from '../../ports';
+import { clientOptions } from '../clientBudgets';
 
 interface SdkError {
   name?: string;
@@ -112,8 +113,9 @@ export class S3BucketInspector implements BucketInspector {
 }
 
 /**
- * A client in the broker's own credentials (the hub account's). Short timeouts and two attempts: the pre-flight sits in
- * front of an API answer, and an S3 that does not answer quickly leaves the bucket unchecked.
+ * A client in the broker's own credentials (the hub account's), with the function's timeouts and
+ * attempts (clientBudgets): the pre-flight sits in front of an API answer, and an S3 that does not
+ * answer in time leaves the bucket unchecked.
  */
 export function defaultS3Client(region: string, credentials?: AwsCredentialIdentityProvider): S3Client {
   return new S3Client({
@@ -121,8 +123,7 @@ export function defaultS3Client(region: string, credentials?: AwsCredentialIdent
     ...(credentials ? { credentials } : {}),
     // An endpoint override is an emulator (tests, local runs), where bucket names are not host names.
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
-    maxAttempts: 2,
     followRegionRedirects: true,
-    requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 },
+    ...clientOptions(),
   });
 }

@@ -1,5 +1,5 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyUnavailableError } from '../../domain/errors';
+import { awsErrorCode, translateAwsError } from '../dependencyFailures';
 import type { FailedInvocation, FailedInvocations } from '../../ports';
 
 /** The record Lambda sends to an on-failure destination for an asynchronous invocation it gave up on. */
@@ -42,7 +42,12 @@ export class SqsFailedInvocations implements FailedInvocations {
     try {
       return await send();
     } catch (error) {
-      throw new DependencyUnavailableError('SQS_UNAVAILABLE', `SQS ${operation} failed: ${(error as Error).message}`, { cause: error });
+      throw translateAwsError(error, {
+        code: (failure) => (failure.class === 'retryable' ? 'SQS_UNAVAILABLE' : awsErrorCode('SQS', failure.name)),
+        message: `SQS ${operation} failed: ${(error as Error).message}`,
+        details: { operation },
+        refused: 'broker',
+      });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { clientOptions } from '../clientBudgets';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DependencyUnavailableError } from '../../domain/errors';
 import { encodeJob, type JobSchema } from '../../domain/jobs';
@@ -21,7 +22,7 @@ export class SqsJobQueue<Job> implements JobQueue<Job> {
     private readonly schema: JobSchema<Job>,
     private readonly keys: FifoKeys<Job>,
     private readonly what: (job: Job) => string,
-    private readonly client: SQSClient = new SQSClient({}),
+    private readonly client: SQSClient = new SQSClient(clientOptions()),
   ) {}
 
   async enqueue(job: Job): Promise<void> {

@@ -2,6 +2,8 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { VerificationStep, type S3Probe } from '../../domain/verification';
 import type { AccessProber, ProbeAnswer, ProbeSession } from '../../ports';
+import { clientOptions } from '../clientBudgets';
+import { classifyAwsError, FailureClass, translateAwsError } from '../dependencyFailures';
 
 /** Temporary credentials of the assumed role. */
 interface SessionCredentials {
@@ -16,7 +18,19 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-const refused = (error: unknown): ProbeAnswer => {
+/**
+ * AWS's answer as a probe answer: a refusal (AccessDenied, InvalidIdentityToken, …) is what
+ * verification looks for. No answer at all (throttled, timed out, a 5xx) proves nothing either way, so
+ * it is thrown as retryable (503 + Retry-After) instead of being recorded as a failed check.
+ */
+const refused = (error: unknown, service: 'STS' | 'S3'): ProbeAnswer => {
+  if (classifyAwsError(error).class === FailureClass.Retryable) {
+    throw translateAwsError(error, {
+      code: `${service}_UNAVAILABLE`,
+      message: `${service} did not answer the verification probe; verify again later`,
+      refused: 'broker',
+    });
+  }
   const sdk = error as SdkError;
   return { allowed: false, code: sdk?.name ?? 'Error', message: sdk?.message ?? String(error) };
 };
@@ -28,8 +42,8 @@ export interface ProberClients {
 }
 
 const defaultClients: ProberClients = {
-  sts: (region) => new STSClient({ region }),
-  s3: (region, credentials) => new S3Client({ region, credentials, maxAttempts: 2 }),
+  sts: (region) => new STSClient({ region, ...clientOptions() }),
+  s3: (region, credentials) => new S3Client({ region, credentials, ...clientOptions() }),
 };
 
 class S3ProbeSession implements ProbeSession {
@@ -60,7 +74,7 @@ class S3ProbeSession implements ProbeSession {
     } catch (error) {
       // S3 says NoSuchKey only to a caller allowed to read: without s3:GetObject it is 403 AccessDenied.
       if (probe.step === VerificationStep.Get && (error as SdkError).name === 'NoSuchKey') return { allowed: true };
-      return refused(error);
+      return refused(error, 'S3');
     }
   }
 }
@@ -87,7 +101,7 @@ export class StsS3AccessProber implements AccessProber {
       );
       return { session, answer: { allowed: true as const } };
     } catch (error) {
-      return { answer: refused(error) };
+      return { answer: refused(error, 'STS') };
     }
   }
 }

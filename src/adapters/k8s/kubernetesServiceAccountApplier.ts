@@ -1,5 +1,5 @@
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { ConflictError, DependencyUnavailableError } from '../../domain/errors';
+import { ConflictError, DependencyUnavailableError, ValidationError } from '../../domain/errors';
 import {
   ADOPTED_FROM_ANNOTATION,
   MANAGED_BY_LABEL,
@@ -17,6 +17,8 @@ import type {
   ServiceAccountFacts,
 } from '../../ports';
 import type { EksTokenSource } from '../aws/eksTokenSource';
+import { classifyHttpStatus, FailureClass, toBrokerError } from '../dependencyFailures';
+import { makeKubeApiClient } from './kubeApiClient';
 
 /** Server-side apply field manager: the broker owns exactly the fields it sets. */
 export const FIELD_MANAGER = 'irsa-broker';
@@ -61,40 +63,35 @@ function safeParse(text: string): unknown {
 }
 
 /**
- * Turns API-server failures into errors that say what to fix: a 401 means the broker's IAM role has no
- * EKS access entry; a 403 means RBAC lacks a permission (the server names the verb and namespace);
- * anything that never reached the server is retryable.
+ * Turns API-server failures into errors that say what to fix, classified as every dependency is
+ * (dependencyFailures): a 401 means the broker's IAM role has no EKS access entry and a 403 that RBAC
+ * lacks a permission (the server names the verb and namespace) — both 502, the broker's set-up; 408,
+ * 429 and 5xx, and anything that never reached the server (refused, reset, timed out), are retryable
+ * (503 + Retry-After); any other 4xx refuses what was sent (422). `details.status` is the HTTP status.
  */
 export function translate(error: unknown, cluster: ClusterConnection, action: string): never {
   if (error instanceof ApiException) {
-    if (error.code === 401) {
-      throw new DependencyUnavailableError(
-        'K8S_UNAUTHORIZED',
-        `the API server of cluster ${cluster.name} did not accept the broker's EKS token while trying to ${action}: give the broker's IAM role an EKS access entry (aws eks create-access-entry --cluster ${cluster.name} --principal-arn <broker role ARN>)`,
-        { cause: error },
-      );
-    }
-    if (error.code === 403) {
-      throw new DependencyUnavailableError(
-        'K8S_FORBIDDEN',
-        `RBAC in cluster ${cluster.name} does not let the broker ${action}: ${serverMessage(error)}. Bind a Role allowing get, create, patch and delete on serviceaccounts there to the broker's user or group`,
-        { cause: error, details: { status: 403 } },
-      );
-    }
-    throw new DependencyUnavailableError(
-      'K8S_REQUEST_FAILED',
-      `cluster ${cluster.name} answered ${error.code} while trying to ${action}: ${serverMessage(error)}`,
-      {
-        cause: error,
-      },
-    );
+    const failure = classifyHttpStatus(error.code, serverMessage(error), error.headers?.['retry-after']);
+    const code =
+      error.code === 401
+        ? 'K8S_UNAUTHORIZED'
+        : error.code === 403
+          ? 'K8S_FORBIDDEN'
+          : failure.class === FailureClass.Retryable
+            ? 'K8S_REQUEST_FAILED'
+            : 'K8S_REQUEST_REFUSED';
+    const message =
+      error.code === 401
+        ? `the API server of cluster ${cluster.name} did not accept the broker's EKS token while trying to ${action}: give the broker's IAM role an EKS access entry (aws eks create-access-entry --cluster ${cluster.name} --principal-arn <broker role ARN>)`
+        : error.code === 403
+          ? `RBAC in cluster ${cluster.name} does not let the broker ${action}: ${failure.message}. Bind a Role allowing get, create, patch and delete on serviceaccounts there to the broker's user or group`
+          : `cluster ${cluster.name} answered ${error.code} while trying to ${action}: ${failure.message}`;
+    throw toBrokerError(failure, error, { code, message, refused: 'request', conflictIsConflict: true }, () => ({ status: error.code }));
   }
   throw new DependencyUnavailableError(
     'K8S_UNREACHABLE',
     `cannot reach the API server of cluster ${cluster.name} (${cluster.endpoint}) to ${action}; retry later`,
-    {
-      cause: error,
-    },
+    { cause: error },
   );
 }
 
@@ -158,7 +155,8 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
       applied = await api.patch(toApply, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (error) {
       if (error instanceof ApiException && error.code === 404) {
-        throw new DependencyUnavailableError(
+        // Deterministic until someone creates the namespace (or allows the broker to): not retryable.
+        throw new ValidationError(
           'K8S_NAMESPACE_MISSING',
           `namespace ${namespace} does not exist in cluster ${cluster.name}; create it, or let the broker do so (delivery.createNamespaces)`,
           { cause: error },
@@ -233,7 +231,8 @@ export class KubernetesServiceAccountApplier implements ServiceAccountApplier {
     const key = `${cluster.accountId ?? ''}|${cluster.name}|${cluster.endpoint}`;
     const cached = this.clients.get(key);
     if (cached?.token === token) return cached.api;
-    const api = KubernetesObjectApi.makeApiClient(kubeConfigFor(cluster, token));
+    // Every object the broker sends names its namespace, so the client's default namespace never applies.
+    const api = makeKubeApiClient(KubernetesObjectApi, kubeConfigFor(cluster, token));
     this.clients.set(key, { token, api });
     return api;
   }

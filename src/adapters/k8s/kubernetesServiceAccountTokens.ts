@@ -1,6 +1,7 @@
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import type { ClusterConnection, ServiceAccountTokens } from '../../ports';
 import type { EksTokenSource } from '../aws/eksTokenSource';
+import { makeKubeApiClient } from './kubeApiClient';
 import { kubeConfigFor, translate } from './kubernetesServiceAccountApplier';
 
 /** The shortest lifetime the API server grants; the token is used once, at once. */
@@ -15,7 +16,7 @@ export class KubernetesServiceAccountTokens implements ServiceAccountTokens {
 
   async requestToken(cluster: ClusterConnection, namespace: string, name: string, audience: string): Promise<string | undefined> {
     const { token } = await this.tokens.getToken({ clusterName: cluster.name, region: cluster.region, partition: cluster.partition });
-    const api = kubeConfigFor(cluster, token).makeApiClient(CoreV1Api);
+    const api = makeKubeApiClient(CoreV1Api, kubeConfigFor(cluster, token));
     try {
       const answer = await api.createNamespacedServiceAccountToken({
         name,

@@ -2,6 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { DependencyUnavailableError } from '../../domain/errors';
 import type { SlackMessage } from '../../domain/slackMessages';
 import type { SlackGateway } from '../../ports';
+import { clientBudget, type ClientBudget } from '../clientBudgets';
 
 /** Slack's Web API through the official client (retries and rate-limit handling included). */
 export class SlackWebApiGateway implements SlackGateway {
@@ -11,11 +12,18 @@ export class SlackWebApiGateway implements SlackGateway {
   constructor(
     private readonly token: () => Promise<string>,
     private readonly slackApiUrl?: string,
+    private readonly budget: ClientBudget = clientBudget(),
   ) {}
 
   private get client(): Promise<WebClient> {
+    // The function's budget: per-request timeout and attempts, so a Slack that hangs cannot outlast the function.
     this.webClient ??= this.token().then(
-      (token) => new WebClient(token, { ...(this.slackApiUrl ? { slackApiUrl: this.slackApiUrl } : {}), retryConfig: { retries: 2 } }),
+      (token) =>
+        new WebClient(token, {
+          ...(this.slackApiUrl ? { slackApiUrl: this.slackApiUrl } : {}),
+          timeout: this.budget.requestTimeoutMs,
+          retryConfig: { retries: this.budget.maxAttempts - 1 },
+        }),
     );
     return this.webClient;
   }
@@ -64,6 +72,7 @@ export class SlackWebApiGateway implements SlackGateway {
     }
     await this.call('response_url', async () => {
       const response = await fetch(responseUrl, {
+        signal: AbortSignal.timeout(this.budget.requestTimeoutMs),
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createClusterIssuerSource } from '../../adapters/clusterIssuers';
 import { DynamoAccessRequestStore } from '../../adapters/aws/dynamoAccessRequestStore';
+import { clientOptions } from '../../adapters/clientBudgets';
 import { DynamoWorkloadStore } from '../../adapters/aws/dynamoWorkloadStore';
 import { LambdaAsyncQueue } from '../../adapters/aws/lambdaAsyncQueue';
 import { NotifyingStore } from '../../adapters/notifyingStore';
@@ -38,9 +39,12 @@ export const slackJobQueue = () => jobQueue('IRSA_BROKER_SLACK_WORKER_FUNCTION',
 let client: DynamoDBClient | undefined;
 let deps: AccessRequestDeps | undefined;
 
-/** One DynamoDB client per cold start; the SDK's standard retry mode already backs off on throttling. */
+/**
+ * One DynamoDB client per cold start, with this function's timeouts and attempts (clientBudgets), so
+ * a DynamoDB that hangs is a 503 within the route's time; the SDK's standard retry mode backs off on throttling.
+ */
 export function dynamoClient(): DynamoDBClient {
-  client ??= new DynamoDBClient({});
+  client ??= new DynamoDBClient(clientOptions());
   return client;
 }
 

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsFailedInvocations } from '../../adapters/aws/sqsFailedInvocations';
+import { clientOptions } from '../../adapters/clientBudgets';
 import type { FailedInvocations, ServiceAccountApplier } from '../../ports';
 import type { ProvisioningDeps } from '../../usecases/provisioningDeps';
 import { accessRequestDeps } from './accessRequestDeps';
@@ -33,7 +34,7 @@ function serviceAccounts(): Promise<ServiceAccountApplier> {
 /** The provisioning function's on-failure destination, where one is configured (IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL). */
 function failedInvocations(): FailedInvocations | undefined {
   const queueUrl = process.env.IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL;
-  return queueUrl ? new SqsFailedInvocations(new SQSClient({}), queueUrl) : undefined;
+  return queueUrl ? new SqsFailedInvocations(new SQSClient(clientOptions()), queueUrl) : undefined;
 }
 
 /** Dependencies of the functions that change IAM, built once per cold start. */

@@ -1,3 +1,16 @@
+import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { clientOptions } from '../../adapters/clientBudgets';
+
+let provider: Promise<SSMProvider> | undefined;
+
+/** Powertools' SSM provider (with its cache), its client under this function's timeouts; loaded on the first secret. */
+function ssm(): Promise<SSMProvider> {
+  provider ??= import('@aws-lambda-powertools/parameters/ssm').then(
+    ({ SSMProvider: Provider }) => new Provider({ clientConfig: clientOptions() }),
+  );
+  return provider;
+}
+
 /** The two secrets a Slack app has. */
 export type SlackSecretName = 'SLACK_SIGNING_SECRET' | 'SLACK_BOT_TOKEN';
 
@@ -10,8 +23,7 @@ export async function slackSecret(name: SlackSecretName, env: NodeJS.ProcessEnv 
   if (direct) return direct;
   const parameter = env[`${name}_PARAMETER`];
   if (!parameter) throw new Error(`Slack is not configured: set ${name} or ${name}_PARAMETER`);
-  const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-  const value = await getParameter(parameter, { decrypt: true, maxAge: 300 });
+  const value = await (await ssm()).get(parameter, { decrypt: true, maxAge: 300 });
   if (!value) throw new Error(`SSM parameter ${parameter} is empty`);
   return value;
 }

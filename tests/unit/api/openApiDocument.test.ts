@@ -132,3 +132,22 @@ describe('makeOpenApiDocument', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
+
+describe('dependency errors in the document', () => {
+  it('gives every authenticated operation a 503 with a Retry-After header and a 502', () => {
+    // Arrange
+    const operations = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods as Record<string, { security?: unknown[]; responses: Record<string, { headers?: Record<string, unknown> }> }>),
+    );
+    const authenticated = operations.filter((operation) => operation.security?.length);
+
+    // Act
+    const missing = authenticated.filter(
+      (operation) => !operation.responses['503']?.headers?.['Retry-After'] || !operation.responses['502'],
+    );
+
+    // Assert
+    expect(authenticated.length).toBeGreaterThan(10);
+    expect(missing).toEqual([]);
+  });
+});
