@@ -130,7 +130,8 @@ export class GrantJournal {
     return this.retryLostRaces(
       (record) => ({
         ...recordDecision(record, { type: eventType, actor: SYSTEM_IDENTITY, at: this.now(), reason }),
-        provisioning: { ...record.provisioning, ...progress, intent: undefined },
+        // Progress only for a change made: a create that found someone else's object made nothing of the grant's.
+        provisioning: { ...record.provisioning, ...(made ? progress : {}), intent: undefined },
       }),
       () => undefined,
     );

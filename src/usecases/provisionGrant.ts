@@ -133,6 +133,9 @@ async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: Provis
     if (outcome === 'created') return;
   }
   await ensurePolicyDocument(policy, journal, deps);
+  // Found under its name and proved this grant's: an earlier attempt made it.
+  if (!journal.progress.policyCreated)
+    await journal.applyWhileHeld((record) => ({ ...record, provisioning: { ...record.provisioning, policyCreated: true } }));
 }
 
 /** The role is the workload's: its description names the workload, not the grant that happened to create it. */
