@@ -5,23 +5,13 @@ import '../scripts/lambdaNode.mjs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode } from '../scripts/bundleForNode.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const grantsFlag = process.argv.indexOf('--grants');
 const grants = grantsFlag > 0 ? process.argv[grantsFlag + 1] : '1000';
 const outfile = join(root, 'bench/.out/reconcile.cjs');
-await build({
-  entryPoints: [join(root, 'bench/reconcileRun.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  loader: { '.yaml': 'text' },
-  packages: 'external',
-  logLevel: 'error',
-});
+await bundleForNode(join(root, 'bench/reconcileRun.ts'), outfile);
 const result = spawnSync(process.execPath, [outfile], {
   stdio: 'inherit',
   env: { ...process.env, BENCH_ROOT: root, BENCH_GRANTS: grants },

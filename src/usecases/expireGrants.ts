@@ -1,8 +1,9 @@
 import { expirePending, isPendingTimedOut } from '../domain/decisions';
 import { isExpiryWarningDue, warnOfExpiry } from '../domain/extensions';
 import { SYSTEM_IDENTITY } from '../domain/identity';
-import { RequestStatus, type AccessRequestRecord } from '../domain/requestLifecycle';
+import { RequestStatus } from '../domain/requestLifecycle';
 import type { ProvisioningDeps } from './provisioningDeps';
+import { allWithStatus, sweepFailureOf } from './requestScan';
 import { removeGrant } from './removeGrant';
 
 export interface ExpiryReport {
@@ -12,21 +13,6 @@ export interface ExpiryReport {
   expiryWarnings: string[];
   failures: { id: string; code: string; message: string }[];
 }
-
-async function* allWithStatus(status: RequestStatus, deps: ProvisioningDeps): AsyncGenerator<AccessRequestRecord> {
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({ status }, { limit: 100, cursor });
-    yield* page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
-}
-
-const failureOf = (id: string, error: unknown) => ({
-  id,
-  code: (error as { code?: string }).code ?? 'ERROR',
-  message: (error as Error).message,
-});
 
 /**
  * The scheduled sweep: grants past their duration are removed and marked expired; requesters of
@@ -50,7 +36,7 @@ export async function expireGrants(deps: ProvisioningDeps): Promise<ExpiryReport
         report.expiryWarnings.push(record.id);
       }
     } catch (error) {
-      report.failures.push(failureOf(record.id, error));
+      report.failures.push(sweepFailureOf(record.id, error));
     }
   }
   for await (const record of allWithStatus(RequestStatus.Pending, deps)) {
@@ -59,7 +45,7 @@ export async function expireGrants(deps: ProvisioningDeps): Promise<ExpiryReport
       await deps.store.replace({ ...expirePending(record, now), version: record.version + 1 }, record.version);
       report.expiredPending.push(record.id);
     } catch (error) {
-      report.failures.push(failureOf(record.id, error));
+      report.failures.push(sweepFailureOf(record.id, error));
     }
   }
   return report;

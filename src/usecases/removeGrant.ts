@@ -13,7 +13,7 @@ import {
 } from '../domain/workload';
 import { GrantJournal } from './grantJournal';
 import { clusterConnection, inClusterAccount } from './accountScope';
-import { changeAccessRequest, loadAccessRequest } from './changeAccessRequest';
+import { changeAccessRequest, loadAccessRequest, type RecordChange } from './changeAccessRequest';
 import { settlePendingIntent } from './settleIntent';
 import type { ProvisioningDeps } from './provisioningDeps';
 import { WorkloadLease } from './workloadLease';
@@ -145,7 +145,8 @@ type Outcome = typeof RequestStatus.Revoked | typeof RequestStatus.Expired;
  * Records that a grant ends (status `revoking`), before anything is removed. From this write on, no
  * provisioning or repair run can start a change for the grant: each of their writes is conditional
  * on the record they read, and a re-read record in `revoking` ends them. A lost race re-reads and
- * tries again, so a revoke is never lost to a concurrent write.
+ * tries again, so a revoke is never lost to a concurrent write. When another revoke or the expiry
+ * recorded the end first, that end is the one taken up.
  */
 export async function beginEnding(
   id: string,
@@ -154,26 +155,31 @@ export async function beginEnding(
   comment: string | undefined,
   deps: ProvisioningDeps,
 ): Promise<AccessRequestRecord> {
-  return changeAccessRequest(
-    id,
-    (current, _rule, now) => ({
-      ...transition(current, RequestStatus.Revoking, {
-        type: AuditEventType.Ending,
-        actor,
-        at: now,
-        comment,
-        reason:
-          outcome === RequestStatus.Revoked ? 'revoke: removing what the grant created' : 'grant duration ended: removing what it created',
-      }),
-      ending: {
-        outcome,
-        actor: { subject: actor.subject, email: actor.email, source: actor.source, ...(actor.person ? { person: actor.person } : {}) },
-        at: now.toISOString(),
-        ...(comment ? { comment } : {}),
-      },
+  return changeAccessRequest(id, ending(outcome, actor, comment), deps).catch(async (error: unknown) => {
+    const latest = await deps.store.get(id);
+    if (latest?.status === RequestStatus.Revoking) return latest;
+    throw error;
+  });
+}
+
+/** The change that records the end of a grant. */
+function ending(outcome: Outcome, actor: CallerIdentity, comment: string | undefined): RecordChange {
+  return (current, _rule, now) => ({
+    ...transition(current, RequestStatus.Revoking, {
+      type: AuditEventType.Ending,
+      actor,
+      at: now,
+      comment,
+      reason:
+        outcome === RequestStatus.Revoked ? 'revoke: removing what the grant created' : 'grant duration ended: removing what it created',
     }),
-    deps,
-  );
+    ending: {
+      outcome,
+      actor: { subject: actor.subject, email: actor.email, source: actor.source, ...(actor.person ? { person: actor.person } : {}) },
+      at: now.toISOString(),
+      ...(comment ? { comment } : {}),
+    },
+  });
 }
 
 /**
@@ -234,30 +240,13 @@ export async function removeGrant(
   comment: string | undefined,
   deps: ProvisioningDeps,
 ): Promise<AccessRequestRecord> {
-  const ending = record.status === RequestStatus.Revoking ? record : await beginEndingOrJoin(record.id, outcome, actor, comment, deps);
+  const ending = record.status === RequestStatus.Revoking ? record : await beginEnding(record.id, outcome, actor, comment, deps);
   try {
     return await finishEnding(ending, deps);
   } catch (error) {
     // Another ender holds the workload or finished first: the grant is ending either way, and the sweep finishes what is left.
     if (error instanceof BrokerError && ['WORKLOAD_BUSY', 'CONCURRENT_UPDATE', 'RUN_SUPERSEDED'].includes(error.code))
       return (await deps.store.get(record.id)) ?? ending;
-    throw error;
-  }
-}
-
-/** Records the end, or — when another revoke or the expiry recorded it first — takes up that one. */
-async function beginEndingOrJoin(
-  id: string,
-  outcome: Outcome,
-  actor: CallerIdentity,
-  comment: string | undefined,
-  deps: ProvisioningDeps,
-): Promise<AccessRequestRecord> {
-  try {
-    return await beginEnding(id, outcome, actor, comment, deps);
-  } catch (error) {
-    const latest = await deps.store.get(id);
-    if (latest?.status === RequestStatus.Revoking) return latest;
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { ProvisionJobSchema } from '../domain/jobs';
 import { AuditEventType, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { loadAccessRequest } from './changeAccessRequest';
 import type { ProvisioningDeps } from './provisioningDeps';
+import { allWithStatus, sweepFailureOf } from './requestScan';
 import { finishEnding, removeGrant } from './removeGrant';
 
 const MINUTE_MS = 60_000;
@@ -32,15 +33,6 @@ export interface SweepReport {
   /** Invocations Lambda gave up on, drained from the on-failure destination. */
   failedInvocations: number;
   failures: { id: string; code: string; message: string }[];
-}
-
-async function* allWithStatus(status: RequestStatus, deps: ProvisioningDeps): AsyncGenerator<AccessRequestRecord> {
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.list({ status }, { limit: 100, cursor });
-    yield* page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
 }
 
 const ageOf = (record: AccessRequestRecord, now: Date) => now.getTime() - Date.parse(record.updatedAt);
@@ -122,12 +114,6 @@ function stepsFor(deps: ProvisioningDeps): Partial<Record<RequestStatus, Step>> 
   };
 }
 
-const failureOf = (id: string, error: unknown) => ({
-  id,
-  code: (error as { code?: string }).code ?? 'ERROR',
-  message: (error as Error).message,
-});
-
 /**
  * The scheduled sweep: nothing stays stuck. Provisioning runs past their deadline are resumed (and
  * after MAX_AUTOMATIC_ATTEMPTS failed, with an expiry); approved requests whose hand-off was lost are
@@ -152,7 +138,7 @@ export async function sweepRequests(deps: ProvisioningDeps): Promise<SweepReport
     try {
       await steps[record.status]?.(record, report, deps.clock.now());
     } catch (error) {
-      report.failures.push(failureOf(record.id, error));
+      report.failures.push(sweepFailureOf(record.id, error));
     }
   };
   const seen = new Set<string>();

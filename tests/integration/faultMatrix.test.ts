@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForNode } from '../../scripts/bundleForNode.mjs';
 import type { CallerIdentity } from '../../src/domain/identity';
 import { RequestStatus, type AccessRequestRecord } from '../../src/domain/requestLifecycle';
 import type { ProvisioningDeps } from '../../src/usecases/provisioningDeps';
@@ -40,17 +40,7 @@ beforeAll(async () => {
   mkdirSync(out, { recursive: true });
   const [started] = await Promise.all([
     startEksClusterHarness(root),
-    build({
-      entryPoints: [join(root, 'tests/support/faultyProvisioning.ts')],
-      outfile: runner,
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      loader: { '.yaml': 'text' },
-      packages: 'external',
-      logLevel: 'error',
-    }),
+    bundleForNode(join(root, 'tests/support/faultyProvisioning.ts'), runner),
   ]);
   harness = started;
   await ensureBrokerRbac(harness.kube, { namespaces: [namespace] });
