@@ -25,6 +25,7 @@ export const NOTIFIED_EVENTS = [
   AuditEventType.Extended,
   AuditEventType.ExtensionRejected,
   AuditEventType.ExpiryWarning,
+  AuditEventType.Verified,
 ] as const;
 export type NotifiedEvent = (typeof NOTIFIED_EVENTS)[number];
 

@@ -70,6 +70,8 @@ export const AuditEventType = {
   Ending: 'ending',
   /** A request stuck in a state (a provisioning run past its deadline, a lost hand-off) was taken up again. */
   Resumed: 'resumed',
+  /** Provisioning looked again at buckets a transient error left unchecked at submit. */
+  BucketsRechecked: 'buckets-rechecked',
   /** One change the broker made in a cluster. */
   KubernetesChange: 'kubernetes-change',
   DriftDetected: 'drift-detected',

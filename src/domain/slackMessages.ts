@@ -184,6 +184,9 @@ export function grantTimeNotification(
       return {
         text: `Your access grant ${id} expires at ${expiresAt}. To keep it, ask for more time: \`/irsa extend ${record.id} <N>h|<N>d -- justification\`.`,
       };
+    case AuditEventType.Verified:
+      // The note is the verification's outcome and, for a failure, the call and its AWS error code.
+      return { text: `Verification of your access grant ${id} (the way the pod uses it): ${e(change.note ?? 'done')}.` };
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import type { AccessRequest } from '../domain/accessRequest';
-import type { BucketFacts } from '../domain/bucketFacts';
+import { BucketFactsStatus, type BucketFacts } from '../domain/bucketFacts';
 import { assessBuckets, bucketsOf, expectedBucketOwners } from '../domain/bucketPreflight';
 import type { BrokerConfig, ClusterConfig } from '../domain/brokerConfig';
 import { ConflictError } from '../domain/errors';
@@ -30,17 +30,18 @@ export async function readBucketFacts(
  * the approved policy lacks fails too: provisioning never grants more than the approver saw, so the
  * requester submits again and the new plan names the key. Still unchecked: the grant goes ahead —
  * the pre-flight is a help, not a gate, and verification will show whether the pod can read.
+ * Returns what was looked at again, for the audit trail.
  */
 export async function recheckUncheckedBuckets(
   plan: GrantPlan,
   request: Pick<AccessRequest, 'grants'>,
   cluster: ClusterConfig,
   deps: { config: BrokerConfig; buckets: BucketInspector },
-): Promise<void> {
+): Promise<{ bucket: string; checked: boolean }[]> {
   const unchecked = new Set((plan.buckets ?? []).filter((bucket) => !bucket.checked).map((bucket) => bucket.bucket));
-  if (unchecked.size === 0) return;
+  if (unchecked.size === 0) return [];
   const facts = await readBucketFacts(request, cluster, deps, (bucket) => unchecked.has(bucket));
-  if (!facts) return;
+  if (!facts) return [];
   const { keys } = assessBuckets(facts, cluster, deps.config);
   const [unplanned] = keys;
   if (unplanned) {
@@ -51,4 +52,5 @@ export async function recheckUncheckedBuckets(
       { details: { bucket, kmsKeyArn: key.kmsKeyArn } },
     );
   }
+  return [...facts].map(([bucket, fact]) => ({ bucket, checked: fact.status !== BucketFactsStatus.Unchecked }));
 }

@@ -390,7 +390,13 @@ export async function provisionGrant(id: string, deps: ProvisioningDeps): Promis
         `cluster ${cluster.name} now has issuer ${info.issuerUrl}, not the approved ${plan.cluster.oidcIssuer}; submit a new request`,
       );
     }
-    await recheckUncheckedBuckets(plan, journal.current.request, cluster, deps);
+    const rechecked = await recheckUncheckedBuckets(plan, journal.current.request, cluster, deps);
+    if (rechecked.length > 0) {
+      const reason = `bucket pre-flight again (unchecked at submit): ${rechecked.map((entry) => `${entry.bucket} ${entry.checked ? 'checked' : 'still unchecked'}`).join(', ')}`;
+      await journal.applyWhileHeld((current) =>
+        recordDecision(current, { type: AuditEventType.BucketsRechecked, actor: SYSTEM_IDENTITY, at: journal.now(), reason }),
+      );
+    }
     await ensureOidcProvider(plan, journal, inAccount);
     await ensurePolicy(plan, journal, inAccount);
     const roleExpected = otherGrants(lease.current, id).some((grant) => grant.status === WorkloadGrantStatus.Active);

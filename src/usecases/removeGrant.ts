@@ -1,4 +1,4 @@
-import { BrokerError, ConflictError } from '../domain/errors';
+import { BrokerError, ConflictError, isRetryable } from '../domain/errors';
 import { MANAGED_BY_LABEL, ROLE_ARN_ANNOTATION } from '../domain/makeServiceAccountManifest';
 import type { CallerIdentity } from '../domain/identity';
 import { isOwnedByRequest, isOwnedByWorkload, requestIdOf } from '../domain/ownership';
@@ -244,9 +244,10 @@ export async function removeGrant(
   try {
     return await finishEnding(ending, deps);
   } catch (error) {
-    // Another ender holds the workload or finished first: the grant is ending either way, and the sweep finishes what is left.
-    if (error instanceof BrokerError && ['WORKLOAD_BUSY', 'CONCURRENT_UPDATE', 'RUN_SUPERSEDED'].includes(error.code))
-      return (await deps.store.get(record.id)) ?? ending;
+    // Another ender holds the workload or finished first, or a dependency did not answer: the end is
+    // recorded either way, nothing can be created for the grant any more, and the sweep finishes the removal.
+    if (isRetryable(error) || (error instanceof BrokerError && ['CONCURRENT_UPDATE', 'RUN_SUPERSEDED'].includes(error.code)))
+      return (await deps.store.get(record.id).catch(() => undefined)) ?? ending;
     throw error;
   }
 }

@@ -450,6 +450,23 @@ describe('extension messages', () => {
     // Arrange / Act / Assert
     expect(grantTimeNotification(active(), {})).toBeUndefined();
   });
+
+  it("tells a verification's outcome, with the refused call and its AWS error code, inert in mrkdwn", () => {
+    // Arrange
+    const record = active();
+
+    // Act
+    const passed = grantTimeNotification(record, { event: AuditEventType.Verified, note: 'passed' })?.text;
+    const failed = grantTimeNotification(record, {
+      event: AuditEventType.Verified,
+      note: 'failed: s3:GetObject s3://acme-invoices/exports/probe AccessDenied <!channel>',
+    })?.text;
+
+    // Assert
+    expect(passed).toBe(`Verification of your access grant \`${record.id}\` (the way the pod uses it): passed.`);
+    expect(failed).toContain('failed: s3:GetObject s3://acme-invoices/exports/probe AccessDenied');
+    expect(failed).not.toContain('<!channel>');
+  });
 });
 
 describe('escapeMrkdwn', () => {

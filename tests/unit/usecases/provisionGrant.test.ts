@@ -588,6 +588,17 @@ describe('provisionGrant with buckets unchecked at submit', () => {
     expect((await provisionGrant(id, deps)).status).toBe('active');
     expect(deps.buckets.calls.slice(before).map((call) => call.bucket)).toEqual(['acme-invoices']);
   });
+
+  it('records the second look in the audit trail, checked or still unchecked', async () => {
+    const deps = fakeDeps();
+    deps.buckets.facts.set('acme-invoices', unchecked);
+    const { id } = await approvedGrant(deps);
+    await provisionGrant(id, deps);
+    const rechecked = (await deps.store.trail(id)).filter((event) => event.type === 'buckets-rechecked');
+    expect(rechecked.map((event) => event.reason)).toEqual([
+      'bucket pre-flight again (unchecked at submit): acme-invoices still unchecked',
+    ]);
+  });
 });
 
 describe('approveAccessRequest', () => {
