@@ -46,6 +46,8 @@ export const NotifyJobSchema = z
     expiresAt: z.string().max(64).optional(),
     /** The hours a pending extension asks for. */
     extensionHours: z.number().int().optional(),
+    /** Sent again by the sweep after Lambda gave up on it; one that fails again is not sent a third time. */
+    redelivered: z.boolean().optional(),
   })
   .strict();
 export type NotifyJob = z.infer<typeof NotifyJobSchema>;

@@ -1,8 +1,10 @@
+import type { SlackJob } from '../domain/jobs';
 import type {
   AccessProber,
   AccountSessions,
   ClusterDirectory,
   FailedInvocations,
+  JobQueue,
   IamGateway,
   ServiceAccountApplier,
   ServiceAccountTokens,
@@ -23,6 +25,8 @@ export interface ProvisioningDeps extends AccessRequestDeps {
   serviceAccounts: () => Promise<ServiceAccountApplier>;
   /** Loaded on first use, like serviceAccounts: verification asks the cluster for a ServiceAccount token, then AWS as the role. */
   verifier: () => Promise<{ tokens: ServiceAccountTokens; prober: AccessProber }>;
-  /** Where Lambda puts provisioning invocations it gave up on; absent where there is none (local runs). */
+  /** Where Lambda puts provisioning and Slack invocations it gave up on; absent where there is none (local runs). */
   failedInvocations?: FailedInvocations;
+  /** The Slack worker's queue, where Slack is configured: the sweep sends a lost notification once more. */
+  slackJobs?: JobQueue<SlackJob>;
 }

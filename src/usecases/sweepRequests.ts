@@ -1,7 +1,8 @@
 import { SYSTEM_IDENTITY } from '../domain/identity';
-import { ProvisionJobSchema } from '../domain/jobs';
+import { ProvisionJobSchema, SlackJobSchema } from '../domain/jobs';
 import { AuditEventType, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
 import { loadAccessRequest } from './changeAccessRequest';
+import type { FailedInvocation } from '../ports';
 import type { ProvisioningDeps } from './provisioningDeps';
 import { allWithStatus, sweepFailureOf } from './requestScan';
 import { finishEnding, removeGrant } from './removeGrant';
@@ -32,6 +33,10 @@ export interface SweepReport {
   finishedEnding: string[];
   /** Invocations Lambda gave up on, drained from the on-failure destination. */
   failedInvocations: number;
+  /** Slack notifications Lambda gave up on, sent once more. */
+  redeliveredNotifications: string[];
+  /** Drained invocations not sent again: Slack commands and decisions (the person asks again), notifications that failed twice, unreadable payloads. */
+  droppedInvocations: { kind: string; requestId?: string; condition?: string }[];
   failures: { id: string; code: string; message: string }[];
 }
 
@@ -70,7 +75,8 @@ async function failStuck(record: AccessRequestRecord, deps: ProvisioningDeps): P
   );
 }
 
-type Step = (record: AccessRequestRecord, report: SweepReport, now: Date) => Promise<void>;
+/** `handOffLost`: Lambda's on-failure destination says the request's last hand-off ended without a run finishing it. */
+type Step = (record: AccessRequestRecord, report: SweepReport, now: Date, handOffLost: boolean) => Promise<void>;
 
 /** What the sweep does with a request in each state it looks after; a request it has nothing to do for is left alone. */
 function stepsFor(deps: ProvisioningDeps): Partial<Record<RequestStatus, Step>> {
@@ -89,8 +95,8 @@ function stepsFor(deps: ProvisioningDeps): Partial<Record<RequestStatus, Step>> 
       await handOff(record);
       report.resumed.push(record.id);
     },
-    [RequestStatus.Approved]: async (record, report, now) => {
-      if (ageOf(record, now) < HANDOFF_GRACE_MS) return;
+    [RequestStatus.Approved]: async (record, report, now, handOffLost) => {
+      if (!handOffLost && ageOf(record, now) < HANDOFF_GRACE_MS) return;
       await handOff(record);
       report.handedOff.push(record.id);
     },
@@ -115,12 +121,35 @@ function stepsFor(deps: ProvisioningDeps): Partial<Record<RequestStatus, Step>> 
 }
 
 /**
+ * A Slack job Lambda gave up on: a notification is sent once more (marked, so a second failure ends
+ * it); a command or a decision is not (its person saw no answer and asks again, and a decision
+ * minutes late would surprise); either way it is reported.
+ */
+async function takeUpSlackJob(invocation: FailedInvocation, report: SweepReport, deps: ProvisioningDeps): Promise<void> {
+  const parsed = SlackJobSchema.safeParse(invocation.payload);
+  const condition = invocation.condition ? { condition: invocation.condition } : {};
+  if (!parsed.success) {
+    report.droppedInvocations.push({ kind: 'unreadable', ...condition });
+    return;
+  }
+  const job = parsed.data;
+  const requestId = 'requestId' in job ? { requestId: job.requestId } : {};
+  if (job.kind === 'notify' && !job.redelivered && deps.slackJobs) {
+    await deps.slackJobs.enqueue({ ...job, redelivered: true });
+    report.redeliveredNotifications.push(job.requestId);
+    return;
+  }
+  report.droppedInvocations.push({ kind: job.kind, ...requestId, ...condition });
+}
+
+/**
  * The scheduled sweep: nothing stays stuck. Provisioning runs past their deadline are resumed (and
  * after MAX_AUTOMATIC_ATTEMPTS failed, with an expiry); approved requests whose hand-off was lost are
  * handed off again; failed grants are retried when their error was retryable, and past their expiry
  * are expired with everything they held removed; revokes and expiries that could not finish are
- * finished. It first drains the provisioning function's on-failure destination: each invocation
- * Lambda gave up on is looked at the same way at once. One failure does not stop the sweep.
+ * finished. It first drains the asynchronous functions' on-failure destination: each provisioning
+ * invocation Lambda gave up on is looked at the same way at once, a lost Slack notification is sent
+ * once more. One failure does not stop the sweep.
  */
 export async function sweepRequests(deps: ProvisioningDeps): Promise<SweepReport> {
   const report: SweepReport = {
@@ -131,12 +160,14 @@ export async function sweepRequests(deps: ProvisioningDeps): Promise<SweepReport
     expiredFailed: [],
     finishedEnding: [],
     failedInvocations: 0,
+    redeliveredNotifications: [],
+    droppedInvocations: [],
     failures: [],
   };
   const steps = stepsFor(deps);
-  const sweep = async (record: AccessRequestRecord) => {
+  const sweep = async (record: AccessRequestRecord, handOffLost = false) => {
     try {
-      await steps[record.status]?.(record, report, deps.clock.now());
+      await steps[record.status]?.(record, report, deps.clock.now(), handOffLost);
     } catch (error) {
       report.failures.push(sweepFailureOf(record.id, error));
     }
@@ -150,11 +181,12 @@ export async function sweepRequests(deps: ProvisioningDeps): Promise<SweepReport
       for (const invocation of batch) {
         report.failedInvocations++;
         const job = ProvisionJobSchema.safeParse(invocation.payload);
-        // A payload that is not a provisioning job can never succeed: it is dropped (and counted).
-        if (job.success && !seen.has(job.data.requestId)) {
-          seen.add(job.data.requestId);
-          await sweep(await loadAccessRequest(job.data.requestId, deps)).catch(() => undefined);
-        }
+        if (job.success) {
+          if (!seen.has(job.data.requestId)) {
+            seen.add(job.data.requestId);
+            await sweep(await loadAccessRequest(job.data.requestId, deps), true).catch(() => undefined);
+          }
+        } else await takeUpSlackJob(invocation, report, deps);
         await deps.failedInvocations.delete(invocation.receipt);
       }
     }

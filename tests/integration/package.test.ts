@@ -21,7 +21,7 @@ interface Statement {
 const ARNS: Record<string, string> = {
   AccessRequestsTable: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/irsa-broker-dev`,
   ReconcileQueue: `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-reconcile.fifo`,
-  FailedProvisioningQueue: `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-FailedProvisioningQueue`,
+  FailedInvocationsQueue: `arn:aws:sqs:eu-west-1:${ACCOUNT}:irsa-broker-dev-FailedInvocationsQueue`,
 };
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
@@ -57,16 +57,20 @@ describe('npx serverless package', () => {
     lambdas.forEach((lambda) => expect(lambda.Properties.Runtime).toBe('nodejs22.x'));
   });
 
-  it('sends provisioning invocations Lambda gives up on to a queue the sweep drains, and runs the sweep every 5 minutes', () => {
-    const invokeConfig = Object.values(template.Resources).find(
+  it('sends provisioning and Slack invocations Lambda gives up on to a queue the sweep drains, and runs the sweep every 5 minutes', () => {
+    const invokeConfigs = Object.values(template.Resources).filter(
       (resource) => (resource as { Type: string }).Type === 'AWS::Lambda::EventInvokeConfig',
-    ) as unknown as { Properties: { DestinationConfig: { OnFailure: { Destination: unknown } }; MaximumRetryAttempts: number } };
-    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['FailedProvisioningQueue', 'Arn'] });
-    expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
+    ) as unknown as { Properties: { FunctionName: { Ref: string }; DestinationConfig: { OnFailure: { Destination: unknown } } } }[];
+    expect(invokeConfigs.map((config) => config.Properties.FunctionName.Ref).sort()).toEqual([
+      'ProvisionGrantLambdaFunction',
+      'SlackWorkerLambdaFunction',
+    ]);
+    for (const config of invokeConfigs)
+      expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] });
     const sweep = template.Resources.SweepRequestsLambdaFunction as unknown as {
       Properties: { Timeout: number; Environment: { Variables: Record<string, unknown> } };
     };
-    expect(sweep.Properties.Environment.Variables.IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL).toEqual({ Ref: 'FailedProvisioningQueue' });
+    expect(sweep.Properties.Environment.Variables.IRSA_BROKER_FAILED_INVOCATIONS_QUEUE_URL).toEqual({ Ref: 'FailedInvocationsQueue' });
     const schedules = Object.values(template.Resources).filter(
       (resource) => (resource as { Type: string }).Type === 'AWS::Events::Rule',
     ) as unknown as {
@@ -184,15 +188,23 @@ describe('npx serverless package', () => {
       expect(allowed.filter((action) => action.includes('*'))).toEqual([]);
     });
 
-    it('reaches SQS only on the reconcile queue, and reads the account authorization details as its only IAM action on "*"', () => {
+    it('reaches SQS only on its two queues: reconcile jobs, and the on-failure destination (sent to by Lambda, drained by the sweep)', () => {
       const sqs = statements().filter((statement) => actionsOf(statement).some((action) => action.startsWith('sqs:')));
-      expect(sqs.flatMap(actionsOf).sort()).toEqual([
+      const byQueue = (arn: string) =>
+        sqs
+          .filter((statement) => [statement.Resource].flat().includes(arn))
+          .flatMap(actionsOf)
+          .sort();
+      expect(byQueue(ARNS.ReconcileQueue!)).toEqual([
         'sqs:DeleteMessage',
         'sqs:GetQueueAttributes',
         'sqs:ReceiveMessage',
         'sqs:SendMessage',
       ]);
-      sqs.forEach((statement) => expect([statement.Resource].flat()).toEqual([ARNS.ReconcileQueue]));
+      expect([...new Set(byQueue(ARNS.FailedInvocationsQueue!))]).toEqual(['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+      sqs.forEach((statement) =>
+        expect([ARNS.ReconcileQueue, ARNS.FailedInvocationsQueue]).toEqual(expect.arrayContaining([statement.Resource].flat())),
+      );
       const iamOnStar = statements().filter(
         (statement) =>
           statement.Effect === 'Allow' &&

@@ -3,7 +3,8 @@ import { SqsFailedInvocations } from '../../adapters/aws/sqsFailedInvocations';
 import { clientOptions } from '../../adapters/clientBudgets';
 import type { FailedInvocations, ServiceAccountApplier } from '../../ports';
 import type { ProvisioningDeps } from '../../usecases/provisioningDeps';
-import { accessRequestDeps } from './accessRequestDeps';
+import { accessRequestDeps, slackJobQueue } from './accessRequestDeps';
+import { slackConfigured } from './slackSecrets';
 import { accountSessions } from './accountSessions';
 
 let deps: ProvisioningDeps | undefined;
@@ -31,9 +32,9 @@ function serviceAccounts(): Promise<ServiceAccountApplier> {
   return applier;
 }
 
-/** The provisioning function's on-failure destination, where one is configured (IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL). */
+/** The provisioning function's on-failure destination, where one is configured (IRSA_BROKER_FAILED_INVOCATIONS_QUEUE_URL). */
 function failedInvocations(): FailedInvocations | undefined {
-  const queueUrl = process.env.IRSA_BROKER_FAILED_PROVISIONING_QUEUE_URL;
+  const queueUrl = process.env.IRSA_BROKER_FAILED_INVOCATIONS_QUEUE_URL;
   return queueUrl ? new SqsFailedInvocations(new SQSClient(clientOptions()), queueUrl) : undefined;
 }
 
@@ -50,6 +51,7 @@ export function provisioningDeps(): ProvisioningDeps {
     serviceAccounts,
     verifier: grantVerifier,
     failedInvocations: failedInvocations(),
+    ...(slackConfigured() ? { slackJobs: slackJobQueue() } : {}),
   };
   return deps;
 }

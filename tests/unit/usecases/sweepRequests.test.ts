@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DependencyUnavailableError } from '../../../src/domain/errors';
 import { RequestStatus } from '../../../src/domain/requestLifecycle';
 import type { FailedInvocation, FailedInvocations, RoleSpec } from '../../../src/ports';
@@ -149,8 +150,8 @@ describe('sweepRequests', () => {
   });
 
   it('drains the on-failure destination: looks at each request at once and deletes every message, even one it cannot read', async () => {
-    // Arrange
-    const deps = setUp();
+    // Arrange: request ids as deployed (jobs carry UUIDs).
+    const deps = { ...setUp(), ids: { newId: () => randomUUID() } };
     const { id } = await submitAccessRequest(makeRequestInput(), alice, deps);
     deps.clock.advanceHours(3 * MINUTE_HOURS);
     deps.queued.length = 0;
@@ -164,8 +165,34 @@ describe('sweepRequests', () => {
 
     // Assert
     expect(report.failedInvocations).toBe(2);
+    expect(report.droppedInvocations).toEqual([{ kind: 'unreadable' }]);
     expect(failures.deleted).toEqual(['r1', 'r2']);
     expect(report.handedOff).toEqual([id]);
     expect(deps.queued).toEqual([id]);
+  });
+
+  it('sends a lost Slack notification once more, and reports commands, decisions and a second failure instead', async () => {
+    // Arrange
+    const deps = setUp();
+    const sent: unknown[] = [];
+    const notify = { kind: 'notify', requestId: 'req-9', isNew: true, status: 'pending', statusChanged: false } as const;
+    const failures = new QueuedFailures([
+      { receipt: 'n1', payload: notify, condition: 'RetriesExhausted' },
+      { receipt: 'n2', payload: { ...notify, redelivered: true }, condition: 'RetriesExhausted' },
+      { receipt: 'c1', payload: { kind: 'command', text: 'list', userId: 'U123', channelId: 'C123' } },
+    ]);
+
+    // Act
+    const report = await sweepRequests({
+      ...deps,
+      failedInvocations: failures,
+      slackJobs: { enqueue: async (job) => void sent.push(job) },
+    });
+
+    // Assert
+    expect(sent).toEqual([{ ...notify, redelivered: true }]);
+    expect(report.redeliveredNotifications).toEqual(['req-9']);
+    expect(report.droppedInvocations).toEqual([{ kind: 'notify', requestId: 'req-9', condition: 'RetriesExhausted' }, { kind: 'command' }]);
+    expect(failures.deleted).toEqual(['n1', 'n2', 'c1']);
   });
 });
