@@ -1,5 +1,5 @@
 import { asCommitted } from '../domain/auditTrail';
-import { ConflictError } from '../domain/errors';
+import { BrokerError, ConflictError, isRetryable } from '../domain/errors';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import {
   AuditEventType,
@@ -93,8 +93,9 @@ export class GrantJournal {
   /**
    * Makes one change outside the store, written ahead. `madeChange` says from the call's result
    * whether it changed anything (a create that found the object already there did not); without it,
-   * a call that returns made its change. A call that throws leaves its intent unconfirmed: it may or
-   * may not have happened (a timeout), so the next run settles it with a read.
+   * a call that returns made its change. A call the dependency refused is recorded as not made; one
+   * that got no answer (a timeout, a lost connection) leaves its intent unconfirmed — it may or may
+   * not have happened — and the next run settles it with a read.
    */
   async perform<Output>(
     intent: Omit<ChangeIntent, 'at'>,
@@ -113,7 +114,15 @@ export class GrantJournal {
       ...recordDecision(record, { type: AuditEventType.ChangeIntended, actor: SYSTEM_IDENTITY, at: this.now(), reason: intent.reason }),
       provisioning: { ...record.provisioning, intent: { ...intent, at: this.now().toISOString() } },
     }));
-    const output = await call();
+    let output: Output;
+    try {
+      output = await call();
+    } catch (error) {
+      // A dependency that refused the call (an answer, not a timeout) did not make the change.
+      if (error instanceof BrokerError && !isRetryable(error))
+        await this.settle(false, `${intent.reason}: refused (${error.code})`).catch(() => undefined);
+      throw error;
+    }
     const made = options.madeChange?.(output) ?? true;
     const reason = options.reasonOf?.(output) ?? intent.reason;
     await this.settle(made, made ? reason : `${reason}: nothing to change`, options.progress, options.type);

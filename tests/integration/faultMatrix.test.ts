@@ -185,11 +185,55 @@ describe('fault matrix: a provisioning process killed or hanging at each step, t
     60_000,
   );
 
+  it('a grant that fails for good after its role was made keeps an expiry, and at it the sweep removes everything', async () => {
+    // Arrange: delivery into a namespace that does not exist fails after CreatePolicy, CreateRole and AttachRolePolicy.
+    const changeLog = join(out, `changes-missing-namespace-${run}.jsonl`);
+    writeFileSync(changeLog, '');
+    const deps = sweepDeps({ changeLog });
+    const now = { ...deps, clock: { now: () => new Date() }, queue: { enqueue: async () => undefined } };
+    const { id } = await submitAccessRequest(
+      {
+        cluster: 'harness',
+        namespace: `missing-${run}`,
+        serviceAccount: 'orphan-maker',
+        delivery: 'apply',
+        grants: [{ type: 's3', bucket: 'acme-invoices', level: 'read' }],
+      },
+      developer,
+      now,
+    );
+    await approveAccessRequest(id, approver, undefined, now);
+    const failed = await provisionGrant(id, faultyDeps({ requestId: id, motoEndpoint: '', dynamoEndpoint: '', changeLog }, now));
+    const dayLater = { ...deps, clock: { now: () => new Date(Date.now() + (deps.config.provisioning.failedGrantHours + 1) * 3_600_000) } };
+
+    // Act
+    const report = await sweepRequests(dayLater);
+
+    // Assert
+    expect([failed.status, failed.provisioning?.lastError?.retryable]).toEqual([RequestStatus.Failed, false]);
+    expect(failed.expiresAt).toBeDefined();
+    expect(report.expiredFailed).toEqual([id]);
+    const record = (await deps.store.get(id)) as AccessRequestRecord;
+    expect(record.status).toBe(RequestStatus.Expired);
+    const objects = await brokerObjects(harness.moto.endpoint);
+    expect(objects.roles.map((role) => role.RoleName)).not.toContain(record.plan.role.name);
+    expect(objects.policies.map((policy) => policy.Arn)).not.toContain(record.plan.permissionPolicy?.arn);
+    const trail = await readTrail(deps.store, id);
+    expect(trail.filter((event) => event.type === 'aws-change').map((event) => event.reason?.split(' ')[0])).toEqual([
+      'CreatePolicy',
+      'CreateRole',
+      'AttachRolePolicy',
+      'DetachRolePolicy',
+      'DeleteRole',
+      'DeletePolicy',
+    ]);
+  }, 60_000);
+
   it('leaves no broker role in IAM without a grant that has an expiry', async () => {
     // Arrange
     const deps = sweepDeps({ changeLog: join(out, 'changes-none.jsonl') });
     const objects = await brokerObjects(harness.moto.endpoint);
-    const roles = objects.roles.filter((role) => role.RoleName?.includes(namespace));
+    const roles = objects.roles.filter((role) => role.RoleName?.includes(`faults-${run}`));
 
     // Act
     const page = await deps.store.list({ cluster: 'harness' }, { limit: 100 });
