@@ -12,7 +12,8 @@ const root = join(__dirname, '..');
 function loadDomain() {
   const { outputFiles } = buildSync({
     stdin: {
-      contents: "export { parseBrokerConfig } from './src/config'; export { provisionerRoleArns } from './src/domain/accounts';",
+      contents:
+        "export { parseBrokerConfig } from './src/config'; export { accountAccess, hubAccountOf, provisionerRoleArns } from './src/domain/accounts';",
       resolveDir: root,
       loader: 'ts',
     },
@@ -31,11 +32,28 @@ function loadDomain() {
   return compiled.exports;
 }
 
+function loadConfig(configPath) {
+  const domain = loadDomain();
+  return { domain, config: domain.parseBrokerConfig(readFileSync(resolve(root, configPath), 'utf8'), configPath) };
+}
+
 /** The ARNs of every provisioner role the configured clusters need, sorted. */
 function provisionerRoleArns(configPath = process.env.IRSA_BROKER_CONFIG || 'config/broker.yaml') {
-  const path = resolve(root, configPath);
-  const domain = loadDomain();
-  return domain.provisionerRoleArns(domain.parseBrokerConfig(readFileSync(path, 'utf8'), configPath));
+  const { domain, config } = loadConfig(configPath);
+  return domain.provisionerRoleArns(config);
+}
+
+/**
+ * 'true' when the broker changes IAM in the hub's account with its own role: a cluster is in the hub's
+ * account and config does not list the hub under `accounts`. Otherwise every IAM change goes through a
+ * provisioner role, and the functions' role holds no IAM write at all (serverless.yml's condition).
+ */
+function brokerActsInHubAccount() {
+  // Called by serverless with its own arguments: the config is always the functions' own.
+  const { domain, config } = loadConfig(process.env.IRSA_BROKER_CONFIG || 'config/broker.yaml');
+  const hub = domain.hubAccountOf(config);
+  const hubHasClusters = config.clusters.some((cluster) => cluster.accountId === hub);
+  return String(hubHasClusters && domain.accountAccess(config, hub).kind === 'hub');
 }
 
 /**
@@ -48,4 +66,4 @@ function assumeProvisionerRoles() {
   return { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roles };
 }
 
-module.exports = { assumeProvisionerRoles, provisionerRoleArns };
+module.exports = { assumeProvisionerRoles, brokerActsInHubAccount, provisionerRoleArns };

@@ -158,7 +158,6 @@ export interface IamGateway {
   createOidcProvider(issuerUrl: string, tags: Tag[]): Promise<void>;
   createPolicy(spec: PolicySpec): Promise<CreateOutcome>;
   findPolicy(arn: string): Promise<LivePolicy | undefined>;
-  createDefaultPolicyVersion(arn: string, document: PolicyDocument): Promise<void>;
   deletePolicyVersion(arn: string, versionId: string): Promise<void>;
   deletePolicy(arn: string): Promise<void>;
   /** Roles, users and groups the policy is attached to (IAM refuses to delete it while any remain). */

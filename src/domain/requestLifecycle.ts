@@ -135,7 +135,6 @@ export const ChangeIntentSchema = z.object({
   action: z.enum([
     'CreateOpenIDConnectProvider',
     'CreatePolicy',
-    'CreatePolicyVersion',
     'DeletePolicyVersion',
     'DeletePolicy',
     'CreateRole',

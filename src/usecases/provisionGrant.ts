@@ -7,7 +7,6 @@ import { assertRequestFitsConfig, type GrantPlan } from '../domain/grantPlan';
 import { SYSTEM_IDENTITY } from '../domain/identity';
 import { assertOwnedByRequest, assertOwnedByWorkload, sameDocument } from '../domain/ownership';
 import { AuditEventType, GrantMode, recordDecision, RequestStatus, transition, type AccessRequestRecord } from '../domain/requestLifecycle';
-import type { PolicyDocument } from '../domain/policyDocument';
 import {
   assertSameTrust,
   attachmentsOf,
@@ -18,11 +17,11 @@ import {
   WorkloadGrantStatus,
   workloadKeyOf,
 } from '../domain/workload';
-import type { LivePolicy } from '../ports';
 import { recheckUncheckedBuckets } from './bucketFacts';
 import { GrantJournal } from './grantJournal';
 import { loadAccessRequest } from './changeAccessRequest';
 import { clusterConnection, inClusterAccount } from './accountScope';
+import { recreatePolicy } from './recreatePolicy';
 import { settlePendingIntent } from './settleIntent';
 import { verifyAfterProvisioning } from './verifyGrant';
 import { WorkloadLease } from './workloadLease';
@@ -30,8 +29,6 @@ import { grantsHoldingObjects } from './workloadState';
 import type { ProvisioningDeps } from './provisioningDeps';
 
 const HOUR_MS = 3_600_000;
-/** IAM keeps at most five versions of a managed policy. */
-const POLICY_VERSION_LIMIT = 5;
 
 /**
  * IAM is eventually consistent: a role or policy created a moment ago may not be visible to the next
@@ -74,11 +71,9 @@ async function ensureOidcProvider(plan: GrantPlan, journal: GrantJournal, deps: 
   await check;
 }
 
-async function ensurePolicyDocument(
-  policy: NonNullable<GrantPlan['permissionPolicy']>,
-  journal: GrantJournal,
-  deps: ProvisioningDeps,
-): Promise<void> {
+async function ensurePolicyDocument(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  const policy = plan.permissionPolicy;
+  if (!policy) return;
   const live = await deps.iam.findPolicy(policy.arn);
   if (!live) {
     // Deleted behind the broker's back since it was created: make it again.
@@ -89,36 +84,8 @@ async function ensurePolicyDocument(
   }
   assertOwnedByRequest('policy', policy.name, live.tags, journal.current.id);
   if (sameDocument(live.defaultDocument, policy.document)) return;
-  await setDefaultPolicyDocument(live, policy.document, journal, deps);
-}
-
-/**
- * Makes `document` the policy's default version, first deleting the oldest non-default version when
- * IAM's limit of five is reached (IAM would refuse the new one; the SDK would even retry that as
- * throttling). Each change is audited.
- */
-export async function setDefaultPolicyDocument(
-  live: LivePolicy,
-  document: PolicyDocument,
-  journal: GrantJournal,
-  deps: ProvisioningDeps,
-): Promise<void> {
-  const oldest = live.versions.find((version) => !version.isDefault);
-  if (live.versions.length >= POLICY_VERSION_LIMIT && oldest) {
-    await journal.perform(
-      {
-        action: 'DeletePolicyVersion',
-        target: live.arn,
-        argument: oldest.versionId,
-        reason: `DeletePolicyVersion ${live.arn} ${oldest.versionId} (oldest, to stay within IAM's five versions)`,
-      },
-      () => deps.iam.deletePolicyVersion(live.arn, oldest.versionId),
-    );
-  }
-  await journal.perform(
-    { action: 'CreatePolicyVersion', target: live.arn, reason: `CreatePolicyVersion ${live.arn} (document differed; new default)` },
-    () => deps.iam.createDefaultPolicyVersion(live.arn, document),
-  );
+  // The attachment step that follows attaches it again.
+  await recreatePolicy(plan, live, 'its document differed from the plan', journal, deps);
 }
 
 async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
@@ -132,7 +99,7 @@ async function ensurePolicy(plan: GrantPlan, journal: GrantJournal, deps: Provis
     );
     if (outcome === 'created') return;
   }
-  await ensurePolicyDocument(policy, journal, deps);
+  await ensurePolicyDocument(plan, journal, deps);
   // Found under its name and proved this grant's: an earlier attempt made it.
   if (!journal.progress.policyCreated)
     await journal.applyWhileHeld((record) => ({ ...record, provisioning: { ...record.provisioning, policyCreated: true } }));

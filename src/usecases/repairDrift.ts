@@ -1,17 +1,20 @@
 import { BrokerError } from '../domain/errors';
-import { DriftKind, isRepairable, RepairOutcome, SkipReason, type Drift, type DriftItemReport } from '../domain/drift';
+import { DriftKind, RepairOutcome, SkipReason, type Drift, type DriftItemReport } from '../domain/drift';
 import { isOwnedByRequest, isOwnedByWorkload, sameDocument } from '../domain/ownership';
 import { AuditEventType, type AccessRequestRecord, type ChangeIntent } from '../domain/requestLifecycle';
 import { attachmentsOf, workloadKeyOf } from '../domain/workload';
 import { inClusterAccount } from './accountScope';
 import type { GrantJournal } from './grantJournal';
-import { setDefaultPolicyDocument, wantedAttachments } from './provisionGrant';
+import { wantedAttachments } from './provisionGrant';
+import { recreatePolicy } from './recreatePolicy';
 import type { ProvisioningDeps } from './provisioningDeps';
 import { WorkloadLease } from './workloadLease';
 
 /** How long a repair waits for another change of the workload's role before it skips the role this pass. */
 const LEASE_WAIT_MS = 2_000;
+/** Drift whose repair changes the workload's role (a policy is recreated by detaching it first). */
 const ROLE_DRIFT: ReadonlySet<Drift['what']> = new Set([
+  DriftKind.PolicyDocument,
   DriftKind.TrustPolicy,
   DriftKind.PermissionsBoundary,
   DriftKind.AttachmentMissing,
@@ -31,26 +34,6 @@ const isBusy = (error: unknown) => error instanceof BrokerError && (error.code =
 const audit = (journal: GrantJournal, item: Drift) =>
   journal.change(`${item.what} repaired: ${item.detail}`, {}, AuditEventType.DriftRepaired);
 
-/**
- * The policy is the grant's own: read again right before the change (the snapshot may be stale),
- * changed only while it carries this grant's tags and still differs.
- */
-async function repairPolicyDocument(
-  record: AccessRequestRecord,
-  item: Drift,
-  journal: GrantJournal,
-  deps: ProvisioningDeps,
-): Promise<DriftItemReport> {
-  const planned = record.plan.permissionPolicy;
-  const live = planned && (await deps.iam.findPolicy(planned.arn));
-  if (!planned || !live) return skipped(item, SkipReason.NeedsNewGrant, 'the policy is gone');
-  if (!isOwnedByRequest(live.tags, record.id)) return skipped(item, SkipReason.NotOwned, `policy ${planned.arn} lacks this grant's tags`);
-  if (sameDocument(live.defaultDocument, planned.document)) return skipped(item, SkipReason.NoLongerDrifted);
-  await setDefaultPolicyDocument(live, planned.document, journal, deps);
-  await audit(journal, item);
-  return repaired(item);
-}
-
 /** One role change, read against the role as it is now. */
 async function repairRoleItem(
   record: AccessRequestRecord,
@@ -65,6 +48,21 @@ async function repairRoleItem(
     journal.perform({ ...intent, target: role.arn, reason: `${item.what} repaired: ${item.detail}` }, call, {
       type: AuditEventType.DriftRepaired,
     });
+  if (item.what === DriftKind.PolicyDocument) {
+    // The policy is the grant's own: read again right before the change, recreated only while it
+    // carries this grant's tags and still differs.
+    const planned = record.plan.permissionPolicy;
+    const policy = planned && (await deps.iam.findPolicy(planned.arn));
+    if (!planned || !policy) return skipped(item, SkipReason.NeedsNewGrant, 'the policy is gone');
+    if (!isOwnedByRequest(policy.tags, record.id))
+      return skipped(item, SkipReason.NotOwned, `policy ${planned.arn} lacks this grant's tags`);
+    if (sameDocument(policy.defaultDocument, planned.document)) return skipped(item, SkipReason.NoLongerDrifted);
+    const { wasAttached } = await recreatePolicy(record.plan, policy, `${item.what} repaired`, journal, deps);
+    if (wasAttached)
+      await perform({ action: 'AttachRolePolicy', argument: planned.arn }, () => deps.iam.attachPolicy(role.name, planned.arn));
+    else await audit(journal, item);
+    return repaired(item);
+  }
   if (item.what === DriftKind.TrustPolicy) {
     if (sameDocument(live.trustPolicy, role.trustPolicy)) return skipped(item, SkipReason.NoLongerDrifted);
     await perform({ action: 'UpdateAssumeRolePolicy' }, () => deps.iam.updateTrustPolicy(role.name, role.trustPolicy));
@@ -146,16 +144,8 @@ export async function repairDrift(
   const inAccount = (await inClusterAccount(deps, record.plan.cluster.name, record.id)).deps;
   const reports = new Map<Drift, DriftItemReport>();
   const roleItems = drift.filter((item) => ROLE_DRIFT.has(item.what));
-  for (const item of drift.filter((entry) => !ROLE_DRIFT.has(entry.what))) {
-    if (!isRepairable(item)) reports.set(item, skipped(item, SkipReason.NeedsNewGrant));
-    else {
-      try {
-        reports.set(item, await repairPolicyDocument(record, item, journal, inAccount));
-      } catch (error) {
-        reports.set(item, skipped(item, SkipReason.Failed, (error as Error).message));
-      }
-    }
-  }
+  // A missing role or policy is not recreated by a repair: that is a new grant, and needs a person.
+  for (const item of drift.filter((entry) => !ROLE_DRIFT.has(entry.what))) reports.set(item, skipped(item, SkipReason.NeedsNewGrant));
   if (roleItems.length > 0) {
     const roleReports = await repairRole(record, roleItems, journal, inAccount);
     roleItems.forEach((item, index) => reports.set(item, roleReports[index]!));

@@ -24,10 +24,6 @@ async function readOutcome(
       const live = await policy();
       return yes(live !== undefined && isOwnedByRequest(live.tags, record.id), { policyCreated: true });
     }
-    case 'CreatePolicyVersion': {
-      const live = await policy();
-      return yes(live !== undefined && !!plan.permissionPolicy && sameDocument(live.defaultDocument, plan.permissionPolicy.document));
-    }
     case 'DeletePolicyVersion':
       return yes(!((await policy())?.versions ?? []).some((version) => version.versionId === intent.argument));
     case 'DeletePolicy':

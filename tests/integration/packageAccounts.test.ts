@@ -78,7 +78,11 @@ describe('npx serverless package: the hub role assumes exactly the configured pr
     const assuming = roleStatements(template).filter((statement) => asList(statement.Action).some((action) => action.startsWith('sts:')));
 
     // Assert
-    expect(expected).toEqual(['arn:aws:iam::444455556666:role/irsa-broker/irsa-broker-provisioner']);
+    // The example lists the hub too: its own clusters are reached through its provisioner role as well.
+    expect(expected).toEqual([
+      'arn:aws:iam::111122223333:role/irsa-broker/irsa-broker-provisioner',
+      'arn:aws:iam::444455556666:role/irsa-broker/irsa-broker-provisioner',
+    ]);
     expect(assuming).toHaveLength(1);
     expect(assuming[0]).toMatchObject({ Effect: 'Allow' });
     expect(asList(assuming[0]!.Action)).toEqual(['sts:AssumeRole']);

@@ -187,10 +187,20 @@ describe('reconcile at scale, against moto', () => {
         'DetachRolePolicy', // attachment-extra, under the lease
         'GetRole',
         'UpdateAssumeRolePolicy', // trust-policy
+        // policy-document, under the lease: the role and the policy read again, then the policy recreated
+        // (never a policy version) — detached, its version and itself deleted, created, attached again.
+        'GetRole',
         'GetPolicy',
         'GetPolicyVersion',
         'ListPolicyVersions',
-        'CreatePolicyVersion', // policy-document
+        'GetRole',
+        'ListAttachedRolePolicies',
+        'ListEntitiesForPolicy',
+        'DetachRolePolicy',
+        'DeletePolicyVersion',
+        'DeletePolicy',
+        'CreatePolicy',
+        'AttachRolePolicy',
       ].sort(),
     );
     expect(again.drifted).toEqual([]);

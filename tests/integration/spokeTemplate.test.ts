@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ensureMotoVenv } from '../harness/moto/setup.mjs';
 import { cfnLintErrors } from '../support/cfnLint';
+import { parliamentFindings } from '../support/parliament';
 
 const root = join(__dirname, '../..');
 const TEMPLATE = join(root, 'deploy/spoke-account.yaml');
@@ -90,7 +91,6 @@ describe('deploy/spoke-account.yaml', () => {
       'iam:DeleteRole',
       'iam:DetachRolePolicy',
       'iam:PutRolePermissionsBoundary',
-      'iam:CreatePolicyVersion',
       'iam:DeletePolicyVersion',
       'iam:DeletePolicy',
     ];
@@ -120,14 +120,29 @@ describe('deploy/spoke-account.yaml', () => {
     // Assert
     expect(allows('iam:PutRolePolicy')).toEqual([]);
     expect(allows('iam:DeleteRolePermissionsBoundary')).toEqual([]);
-    expect(denied).toMatchObject({ Effect: 'Deny', Action: ['iam:PutRolePolicy', 'iam:DeleteRolePermissionsBoundary'], Resource: '*' });
+    expect(denied).toMatchObject({ Effect: 'Deny', Resource: '*' });
+    expect(actionsOf(denied!)).toEqual(expect.arrayContaining(['iam:PutRolePolicy', 'iam:DeleteRolePermissionsBoundary']));
   });
 
-  it('denies every write to the boundary policy and to the provisioner role itself', () => {
+  it('passes parliament (privilege-escalation auditor included) with no privilege-escalation finding', () => {
+    // Act
+    const findings = parliamentFindings(root, provisionerStatements());
+
+    // Assert
+    expect(findings.filter((finding) => finding.issue === 'PRIVILEGE_ESCALATION')).toEqual([]);
+  });
+
+  it('never allows a policy version (denied everywhere), and denies every write to the boundary policy and to the provisioner role itself', () => {
     // Act
     const bySid = Object.fromEntries(provisionerStatements().map((statement) => [statement.Sid, statement]));
 
     // Assert
+    expect(allows('iam:CreatePolicyVersion')).toEqual([]);
+    expect(allows('iam:SetDefaultPolicyVersion')).toEqual([]);
+    expect(bySid.NoInlinePoliciesNoUnfencing).toMatchObject({ Effect: 'Deny', Resource: '*' });
+    expect(actionsOf(bySid.NoInlinePoliciesNoUnfencing!)).toEqual(
+      expect.arrayContaining(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion']),
+    );
     expect(bySid.NeverWriteTheBoundary).toMatchObject({ Effect: 'Deny', Resource: BOUNDARY });
     expect(actionsOf(bySid.NeverWriteTheBoundary!)).toEqual(
       expect.arrayContaining(['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:SetDefaultPolicyVersion']),

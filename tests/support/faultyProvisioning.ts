@@ -34,7 +34,6 @@ const COUNTED: Record<Dependency, readonly string[]> = {
   iam: [
     'createOidcProvider',
     'createPolicy',
-    'createDefaultPolicyVersion',
     'deletePolicyVersion',
     'deletePolicy',
     'createRole',

@@ -2,7 +2,6 @@ import {
   AttachRolePolicyCommand,
   CreateOpenIDConnectProviderCommand,
   CreatePolicyCommand,
-  CreatePolicyVersionCommand,
   CreateRoleCommand,
   DeletePolicyCommand,
   DeletePolicyVersionCommand,
@@ -142,12 +141,6 @@ export class SdkIamGateway implements IamGateway {
         .sort((a, b) => a.created - b.created)
         .map(({ versionId, isDefault }) => ({ versionId, isDefault })),
     };
-  }
-
-  async createDefaultPolicyVersion(arn: string, document: PolicyDocument): Promise<void> {
-    await this.call('CreatePolicyVersion', () =>
-      this.client.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: JSON.stringify(document), SetAsDefault: true })),
-    );
   }
 
   async deletePolicyVersion(arn: string, versionId: string): Promise<void> {

@@ -226,27 +226,8 @@ describe('provisionGrant', () => {
     expect(deps.store.stored(id).version).toBe(active.version);
   });
 
-  it('adds a new default version when the live policy says something else', async () => {
-    // Arrange
-    const deps = fakeDeps();
-    const record = await approvedGrant(deps);
-    const policy = record.plan.permissionPolicy!;
-    deps.iam.seedPolicy(policy.arn, policy.tags, [OLD_DOCUMENT]);
-
-    // Act
-    await provisionGrant(record.id, deps);
-
-    // Assert
-    expect(deps.iam.writes()).toEqual(['createPolicy', 'createDefaultPolicyVersion', 'createRole', 'attachPolicy']);
-    expect(deps.iam.policies.get(policy.arn)?.versions.map(({ versionId, isDefault }) => [versionId, isDefault])).toEqual([
-      ['v1', false],
-      ['v2', true],
-    ]);
-    expect(deps.iam.policies.get(policy.arn)?.versions.at(-1)?.document).toEqual(policy.document);
-  });
-
-  it("deletes the oldest non-default version first when the policy already has IAM's five", async () => {
-    // Arrange
+  it('recreates its own policy, without a policy version, when the live one says something else', async () => {
+    // Arrange: the grant's policy exists with another document, in five versions.
     const deps = fakeDeps();
     const record = await approvedGrant(deps);
     const policy = record.plan.permissionPolicy!;
@@ -255,22 +236,20 @@ describe('provisionGrant', () => {
     // Act
     const result = await provisionGrant(record.id, deps);
 
-    // Assert
+    // Assert: no CreatePolicyVersion (the broker holds no such permission); the same ARN with the planned document.
     expect(result.status).toBe(RequestStatus.Active);
-    const policyWrites = deps.iam.calls.filter(
-      (call) => call.method === 'deletePolicyVersion' || call.method === 'createDefaultPolicyVersion',
-    );
-    expect(policyWrites.map((call) => [call.method, call.args[1]])).toEqual([
-      ['deletePolicyVersion', 'v2'],
-      ['createDefaultPolicyVersion', policy.document],
+    expect(deps.iam.writes()).toEqual([
+      'createPolicy',
+      'deletePolicyVersion',
+      'deletePolicyVersion',
+      'deletePolicyVersion',
+      'deletePolicyVersion',
+      'deletePolicy',
+      'createPolicy',
+      'createRole',
+      'attachPolicy',
     ]);
-    expect(deps.iam.policies.get(policy.arn)?.versions.map(({ versionId, isDefault }) => [versionId, isDefault])).toEqual([
-      ['v1', false],
-      ['v3', false],
-      ['v4', false],
-      ['v5', false],
-      ['v6', true],
-    ]);
+    expect(deps.iam.policies.get(policy.arn)?.versions.map((version) => version.document)).toEqual([policy.document]);
   });
 
   it('adds no version when the live policy already says the same, in any key order', async () => {

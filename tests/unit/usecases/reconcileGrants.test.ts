@@ -37,7 +37,7 @@ async function activeGrant(fakes: FakeReconcileDeps, serviceAccount = 'invoice-e
 }
 
 describe('reconcileGrants', () => {
-  it("repairs a drifted policy document within IAM's five versions", async () => {
+  it('repairs a drifted policy document by recreating the policy (same ARN, attached again), never with a policy version', async () => {
     // Arrange: a provisioned grant whose policy someone changed until it holds five versions
     const fakes = deps(true);
     const active = await activeGrant(fakes);
@@ -50,8 +50,9 @@ describe('reconcileGrants', () => {
     // Assert
     expect(report.drifted).toEqual([{ id: active.id, drift: [{ what: 'policy-document', detail: policy.arn, outcome: 'repaired' }] }]);
     const versions = fakes.iam.policies.get(policy.arn)!.versions;
-    expect(versions).toHaveLength(5);
-    expect(versions.find((version) => version.isDefault)?.document).toEqual(policy.document);
+    expect(versions.map((version) => version.document)).toEqual([policy.document]);
+    expect(fakes.iam.attachments.get(active.plan.role.name)).toContain(policy.arn);
+    expect(fakes.iam.writes()).not.toContain('createDefaultPolicyVersion');
     expect(report.failures).toEqual([]);
   });
 
