@@ -100,17 +100,24 @@ export function kmsStatement(
   sid: string,
 ): PolicyStatement {
   const context = key.bucketKeyEnabled ? arns.bucket(partition, scope.bucket) : arns.objects(partition, scope.bucket, scope.prefix);
+  const alias = ALIAS_ARN.exec(key.kmsKeyArn);
   return {
     Sid: sid,
     Effect: 'Allow',
     Action: [...scope.kmsActions].sort(),
-    Resource: key.kmsKeyArn,
+    // IAM authorizes KMS calls against the key's ARN, never its alias: a bucket that names its key by
+    // alias gets the account's keys in that region narrowed to the one carrying the alias.
+    Resource: alias ? `arn:${partition}:kms:${alias[1]}:${alias[2]}:key/*` : key.kmsKeyArn,
     Condition: {
       StringEquals: { 'kms:ViaService': s3ViaService(partition, key.region) },
       StringLike: { 'kms:EncryptionContext:aws:s3:arn': context },
+      ...(alias ? { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': `alias/${alias[3]}` } } : {}),
     },
   };
 }
+
+/** A KMS alias ARN: region, account, alias name. */
+const ALIAS_ARN = /^arn:[^:]+:kms:([^:]+):(\d{12}):alias\/(.+)$/;
 
 /**
  * The least-privilege permission policy for a request's S3 grants: exact actions per level on

@@ -34,6 +34,20 @@ describe('makePermissionPolicy with an SSE-KMS bucket', () => {
     expect(statement).toMatchObject({ Effect: 'Allow', Action: actions, Resource: KEY });
   });
 
+  it("grants a key the bucket names by alias as the account's keys in the region that carry the alias (IAM sees key ARNs, not aliases)", () => {
+    const alias = 'arn:aws:kms:eu-west-1:111122223333:alias/invoices';
+    const keys = new Map([['acme-invoices', { kmsKeyArn: alias, region: 'eu-west-1', bucketKeyEnabled: false }]]);
+    const statement = kmsOf(makePermissionPolicy([grant('read', 'exports/')], 'aws', owner, keys)!.Statement);
+    expect(statement).toMatchObject({
+      Resource: 'arn:aws:kms:eu-west-1:111122223333:key/*',
+      Condition: {
+        StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::acme-invoices/exports/*' },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/invoices' },
+      },
+    });
+  });
+
   it('gives a list-only grant no KMS statement (listing decrypts nothing)', () => {
     const keys = new Map([['acme-invoices', { kmsKeyArn: KEY, region: 'eu-west-1', bucketKeyEnabled: false }]]);
     expect(kmsOf(makePermissionPolicy([grant('list')], 'aws', owner, keys)!.Statement)).toBeUndefined();
