@@ -26,6 +26,10 @@ export function makeLocalConfig({ root, base, issuersFromEmulator, applyAvailabl
   const overlayPath = join(root, 'config/local.yaml');
   const config = mergeConfig(parse(readFileSync(basePath, 'utf8')), parse(readFileSync(overlayPath, 'utf8')) ?? {});
   if (issuersFromEmulator) config.clusters = config.clusters.map(({ oidcIssuer: _issuer, ...cluster }) => cluster);
+  // Locally the broker acts in the emulator's hub account with its own keys: the local API server's
+  // token webhook knows those, not the keys of a provisioner role assumed in the emulator. A hub listed
+  // under `accounts` (as a deployment should list it) is therefore reached directly here.
+  if (config.accounts && config.hubAccountId) delete config.accounts[config.hubAccountId];
   // Without an API server a request for `apply` is refused at submission, not failed at provisioning.
   if (!applyAvailable && config.delivery) config.delivery.allowApply = false;
   return { config, sources: [basePath, overlayPath] };

@@ -123,20 +123,25 @@ async function removeServiceAccount(journal: GrantJournal, binding: WorkloadBind
  * Removes one grant from its workload under the workload's lease: with other grants staying, only
  * its own policy and the managed policies nobody else needs come off; as the last grant, the
  * ServiceAccount binding, the role and its policy go. A grant provisioned before workloads existed
- * (no workload item) owns its role alone and is removed whole.
+ * (no workload item) owns its role alone and is removed whole. Returns how to let go of the workload,
+ * for after the request records its end: an ender waiting for the lease then finds the end recorded
+ * (it never finds the workload gone while the request still says `revoking`).
  */
-async function removeFromWorkload(journal: GrantJournal, lease: WorkloadLease | undefined, deps: ProvisioningDeps): Promise<void> {
+async function removeFromWorkload(
+  journal: GrantJournal,
+  lease: WorkloadLease | undefined,
+  deps: ProvisioningDeps,
+): Promise<() => Promise<void>> {
   const staying = lease ? otherGrants(lease.current, journal.current.id) : [];
   if (staying.length > 0 && lease) {
     await detachGrant(journal, staying, deps);
     await removeGrantPolicy(journal, deps);
-    await lease.release((workload) => ({ ...workload, grants: staying }));
-    return;
+    return () => lease.release((workload) => ({ ...workload, grants: staying }));
   }
   await removeServiceAccount(journal, lease?.current.binding, deps);
   await removeRole(journal, deps);
   await removeGrantPolicy(journal, deps);
-  await lease?.remove();
+  return async () => lease?.remove();
 }
 
 type Outcome = typeof RequestStatus.Revoked | typeof RequestStatus.Expired;
@@ -205,14 +210,15 @@ export async function finishEnding(record: AccessRequestRecord, deps: Provisioni
       return current;
     }
     const journal = new GrantJournal(current, deps, { mayChangeIn: [RequestStatus.Revoking] });
+    let letGo = async () => lease?.release();
     if (mayOwnIamObjects(current)) {
       // IAM and EKS calls go to the cluster's own account, as the grant's session.
       const inAccount = (await inClusterAccount(deps, current.plan.cluster.name, current.id)).deps;
       await settlePendingIntent(journal, inAccount);
-      await removeFromWorkload(journal, lease, inAccount);
+      letGo = await removeFromWorkload(journal, lease, inAccount);
     }
     const { ending } = current;
-    return await journal.applyWhileHeld((latest) =>
+    const ended = await journal.applyWhileHeld((latest) =>
       transition(latest, ending.outcome, {
         type: ending.outcome === RequestStatus.Revoked ? AuditEventType.Revoked : AuditEventType.Expired,
         actor: { ...ending.actor, groups: [] },
@@ -221,6 +227,9 @@ export async function finishEnding(record: AccessRequestRecord, deps: Provisioni
         reason: ending.outcome === RequestStatus.Expired ? 'grant duration ended' : undefined,
       }),
     );
+    // A workload item that outlives this (a lost lease) still lists the grant; the next change of the workload heals it.
+    await letGo().catch(() => undefined);
+    return ended;
   } catch (error) {
     await lease?.release().catch(() => undefined);
     throw error;

@@ -21,7 +21,6 @@ const root = join(__dirname, '../..');
 const developer: CallerIdentity = { subject: 'dev-1', groups: ['developers'], source: 'jwt' };
 const approver: CallerIdentity = { subject: 'approver-1', groups: ['approvers'], source: 'jwt' };
 const RUNS = 20;
-const HOUR_MS = 3_600_000;
 let serial = 0;
 
 const servers = useMotoAndDynamo(root);
@@ -135,15 +134,19 @@ describe('revoke wins', () => {
 
   it(`over the expiry sweep (${RUNS} runs)`, async () => {
     for (let run = 0; run < RUNS; run++) {
-      // Arrange: an active grant the expiry sweep (acting after its end) will remove.
+      // Arrange: an active grant whose end has just passed (both sides read the same clock, as Lambdas
+      // do: the workload lease's expiry means the same to each).
       const d = deps();
       const id = await approvedRequest(d);
       const active = await provisionGrant(id, d);
-      const afterEnd = deps(newCallLog(), active.durationHours * HOUR_MS + 60_000);
+      await d.store.replace(
+        { ...active, version: active.version + 1, events: [], expiresAt: new Date(Date.now() - 1_000).toISOString() },
+        active.version,
+      );
 
       // Act
       const [expired, revoked] = await Promise.allSettled([
-        expireGrants(afterEnd),
+        expireGrants(d),
         jitter(run).then(() => revokeAccessRequest(id, approver, 'race', d)),
       ]);
 
