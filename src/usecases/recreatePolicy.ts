@@ -39,24 +39,32 @@ export async function recreatePolicy(
       { progress: { attached: (journal.progress.attached ?? []).filter((arn) => arn !== live.arn) } },
     );
   }
-  for (const version of live.versions.filter((entry) => !entry.isDefault)) {
-    await journal.perform(
-      {
-        action: 'DeletePolicyVersion',
-        target: live.arn,
-        argument: version.versionId,
-        reason: `DeletePolicyVersion ${live.arn} ${version.versionId} (${why})`,
-      },
-      () => deps.iam.deletePolicyVersion(live.arn, version.versionId),
-    );
-  }
-  await journal.perform({ action: 'DeletePolicy', target: live.arn, reason: `DeletePolicy ${live.arn} (${why})` }, () =>
-    deps.iam.deletePolicy(live.arn),
-  );
+  await deletePolicy(live, ` (${why})`, journal, deps);
   await journal.perform(
     { action: 'CreatePolicy', target: policy.arn, reason: `CreatePolicy ${policy.arn} (${why})` },
     () => deps.iam.createPolicy({ ...policy, description: `irsa-broker grant ${journal.current.id}` }),
     { progress: { policyCreated: true } },
   );
   return { wasAttached };
+}
+
+/**
+ * Deletes a policy the broker owns: its non-default versions first (IAM refuses to delete a policy
+ * that has any), then the policy, each written ahead. `note` is appended to each change's name.
+ */
+export async function deletePolicy(live: LivePolicy, note: string, journal: GrantJournal, deps: ProvisioningDeps): Promise<void> {
+  for (const version of live.versions.filter((entry) => !entry.isDefault)) {
+    await journal.perform(
+      {
+        action: 'DeletePolicyVersion',
+        target: live.arn,
+        argument: version.versionId,
+        reason: `DeletePolicyVersion ${live.arn} ${version.versionId}${note}`,
+      },
+      () => deps.iam.deletePolicyVersion(live.arn, version.versionId),
+    );
+  }
+  await journal.perform({ action: 'DeletePolicy', target: live.arn, reason: `DeletePolicy ${live.arn}${note}` }, () =>
+    deps.iam.deletePolicy(live.arn),
+  );
 }

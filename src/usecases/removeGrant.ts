@@ -14,6 +14,7 @@ import {
 import { GrantJournal } from './grantJournal';
 import { clusterConnection, inClusterAccount } from './accountScope';
 import { changeAccessRequest, loadAccessRequest, type RecordChange } from './changeAccessRequest';
+import { deletePolicy } from './recreatePolicy';
 import { settlePendingIntent } from './settleIntent';
 import type { ProvisioningDeps } from './provisioningDeps';
 import { WorkloadLease } from './workloadLease';
@@ -45,20 +46,7 @@ async function removeGrantPolicy(journal: GrantJournal, deps: ProvisioningDeps):
       `policy ${policy.arn} is attached to ${attachments} other principal(s); detach them, then revoke again`,
     );
   }
-  for (const version of policy.versions.filter((entry) => !entry.isDefault)) {
-    await journal.perform(
-      {
-        action: 'DeletePolicyVersion',
-        target: policy.arn,
-        argument: version.versionId,
-        reason: `DeletePolicyVersion ${policy.arn} ${version.versionId}`,
-      },
-      () => deps.iam.deletePolicyVersion(policy.arn, version.versionId),
-    );
-  }
-  await journal.perform({ action: 'DeletePolicy', target: policy.arn, reason: `DeletePolicy ${policy.arn}` }, () =>
-    deps.iam.deletePolicy(policy.arn),
-  );
+  await deletePolicy(policy, '', journal, deps);
 }
 
 /** The last grant goes: the role goes with it (its attachments first), if it is the workload's. */

@@ -163,6 +163,8 @@ describe('fault matrix: a provisioning process killed or hanging at each step, t
 
       // Assert: the process really died.
       expect(ended.signal).toBe('SIGKILL');
+      // A hang held the process until the stand-in for Lambda's timeout killed it; a kill point killed it itself.
+      expect(ended.killedByTest).toBe(fault.kind === 'hang-in');
       expect(report.failures).toEqual([]);
       const record = (await deps.store.get(id)) as AccessRequestRecord;
       expect(record.status).toBe(RequestStatus.Active);
