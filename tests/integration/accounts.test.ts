@@ -1,3 +1,4 @@
+/** @needs kube-apiserver (npm test runs this file after the harness build) */
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import {
   CreateRoleCommand,

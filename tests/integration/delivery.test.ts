@@ -1,3 +1,4 @@
+/** @needs kube-apiserver (npm test runs this file after the harness build) */
 import { join } from 'node:path';
 import { EksTokenSource } from '../../src/adapters/aws/eksTokenSource';
 import { KubernetesServiceAccountApplier } from '../../src/adapters/k8s/kubernetesServiceAccountApplier';

@@ -1,3 +1,4 @@
+/** @needs kube-apiserver (npm test runs this file after the harness build) */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** @needs kube-apiserver (npm test runs this file after the harness build) */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { join } from 'node:path';

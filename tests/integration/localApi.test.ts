@@ -1,3 +1,4 @@
+/** @needs kube-apiserver (npm test runs this file after the harness build) */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

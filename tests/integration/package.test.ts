@@ -3,7 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { loadBrokerConfig } from '../../src/config';
+import { provisionerRoleArns } from '../../src/domain/accounts';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../src/domain/makeTags';
+import { ensureMotoVenv } from '../harness/moto/setup.mjs';
+import { cfnLintErrors } from '../support/cfnLint';
 import { resolveIntrinsics } from '../support/cloudFormation';
 import { parliamentFindings, type ParliamentFinding } from '../support/parliament';
 
@@ -57,6 +61,17 @@ describe('npx serverless package', () => {
     expect(lambdas).toHaveLength(functions.length);
     lambdas.forEach((lambda) => expect(lambda.Properties.Runtime).toBe('nodejs22.x'));
   });
+
+  it('passes cfn-lint with 0 errors', async () => {
+    // Arrange
+    await ensureMotoVenv(root);
+
+    // Act
+    const errors = cfnLintErrors(root, join(outDir, 'cloudformation-template-update-stack.json'));
+
+    // Assert
+    expect(errors).toEqual([]);
+  }, 120_000);
 
   it('sends provisioning and Slack invocations Lambda gives up on to a queue the sweep drains, and runs the sweep every 5 minutes', () => {
     const invokeConfigs = Object.values(template.Resources).filter(
@@ -241,12 +256,31 @@ describe('npx serverless package', () => {
       ).toEqual([]);
     });
 
+    it('may assume exactly the configured provisioner roles, and no role otherwise', () => {
+      // Arrange
+      const expected = provisionerRoleArns(loadBrokerConfig({ IRSA_BROKER_CONFIG: join(root, 'config/broker.yaml') }));
+
+      // Act
+      const assuming = inlineStatements().filter((statement) => actionsOf(statement).some((action) => action.startsWith('sts:')));
+
+      // Assert
+      // The example lists the hub too: its own clusters are reached through its provisioner role as well.
+      expect(expected).toEqual([
+        'arn:aws:iam::111122223333:role/irsa-broker/irsa-broker-provisioner',
+        'arn:aws:iam::444455556666:role/irsa-broker/irsa-broker-provisioner',
+      ]);
+      expect(assuming).toHaveLength(1);
+      expect(assuming[0]).toMatchObject({ Effect: 'Allow' });
+      expect(actionsOf(assuming[0]!)).toEqual(['sts:AssumeRole']);
+      expect([assuming[0]!.Resource].flat().sort()).toEqual(expected);
+    });
+
     // parliament reads actions, not resources or conditions; it runs over each shape the role can take.
     // The role holds no iam:CreatePolicyVersion in either (a drifted policy is recreated instead).
     it('passes parliament with no privilege-escalation finding as deployed with spoke accounts (this config: sts:AssumeRole, no IAM write)', () => {
       const findings = parliamentFindings(root, inlineStatements());
       // CREDENTIALS_EXPOSURE "sts:AssumeRole": the hub acts in every account through provisioner roles,
-      // exactly the configured ARNs (packageAccounts.test.ts).
+      // exactly the configured ARNs (see above).
       const explained = (finding: ParliamentFinding) =>
         finding.issue === 'CREDENTIALS_EXPOSURE' && (finding.location.actions ?? []).every((action) => action === 'sts:assumerole');
       expect(findings.filter((finding) => !explained(finding))).toEqual([]);

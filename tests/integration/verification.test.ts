@@ -1,3 +1,4 @@
+/** @needs kube-apiserver (npm test runs this file after the harness build) */
 import { CreatePolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';

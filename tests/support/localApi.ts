@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/freePort.mjs';
+import { assertKubeHarnessAvailable } from '../harness/kube/build.mjs';
 
 export interface LocalApi {
   baseUrl: string;
@@ -12,6 +13,8 @@ export interface LocalApi {
 
 /** Runs the README's first line (`npm start`, i.e. scripts/start-local.mjs) and waits for its banner. */
 export async function startLocalApi(env: Record<string, string> = {}, timeoutMs = 240_000): Promise<LocalApi> {
+  // npm start delivers to the harness's API server when it is built; a run without it is not the one tested.
+  assertKubeHarnessAvailable();
   const [port, lambdaPort, motoPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'irsa-broker-data-'));
   const child: ChildProcess = spawn(process.execPath, [join(__dirname, '../../scripts/start-local.mjs')], {
