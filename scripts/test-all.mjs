@@ -1,12 +1,18 @@
 // `npm test`: every check CI runs, in order, stopping at the first failure with a clear message.
 // Ends with one plain summary line: "tests: N passed, N failed, N skipped".
 import './lambdaNode.mjs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join, relative } from 'node:path';
 import { projectRoot } from './offline.mjs';
-import { KUBE_BUILD_PENDING_ENV, NEEDS_KUBE_PRAGMA } from '../tests/harness/kube/build.mjs';
+import {
+  KUBE_BUILD_PENDING_ENV,
+  NEEDS_KUBE_PRAGMA,
+  runningBackgroundBuild,
+  spawnKubeBuild,
+  stopBackgroundBuild,
+  waitForBackgroundBuild,
+} from '../tests/harness/kube/build.mjs';
 
 const bin = (name) => join(projectRoot, 'node_modules/.bin', name);
 const reports = join(projectRoot, '.harness/reports');
@@ -20,17 +26,33 @@ function run(title, command, args, env = {}) {
 }
 
 /**
- * Starts a step that takes minutes in the background (the kube-apiserver build, cold); the steps that
- * do not need it run meanwhile, and `join` waits for it before the first one that does.
+ * The kube-apiserver build, cold the longest step (~6 min on 2 cores), which only the integration
+ * tests that declare they need it wait for. `npm ci` starts it in the background (its preinstall
+ * script); otherwise it starts here. Either way it runs at the lowest CPU priority while the steps
+ * that do not need it run.
  */
-function startInBackground(title, command, args) {
-  console.log(`\n=== ${title} (in the background, at low priority, while the checks below run)`);
-  const child = spawn(command, args, { cwd: projectRoot, stdio: 'inherit', env: process.env });
-  // Lowest priority: the build soaks up the CPU the checks and the waiting tests leave idle, and a
-  // timing-sensitive test never loses its core to a compiler. Go's compilers inherit it.
-  setPriority(child.pid, 19);
-  const done = new Promise((resolve) => child.on('exit', (code) => resolve(code === 0)));
-  return { done, stop: () => child.exitCode === null && child.kill() };
+function kubeBuildInBackground() {
+  if (runningBackgroundBuild(projectRoot)) {
+    console.log(
+      '\n=== harness: kube-apiserver + etcd from Go modules (started by npm ci; runs in the background while the checks below run)',
+    );
+    const done = waitForBackgroundBuild(projectRoot).then((output) => {
+      console.log(`\n=== harness: the background kube-apiserver build ended; its output (.harness/logs/kube-build.log):\n${output.trim()}`);
+      return confirmKubeBuild();
+    });
+    return { done, stop: () => stopBackgroundBuild(projectRoot) };
+  }
+  console.log(
+    '\n=== harness: kube-apiserver + etcd from Go modules (.harness/bin; ~6 min cold, reused after; in the background while the checks below run)',
+  );
+  const build = spawnKubeBuild(projectRoot);
+  return { done: new Promise((resolve) => build.child.on('exit', (code) => resolve(code === 0))), stop: build.stop };
+}
+
+/** After a background build: returns at once when the binaries are current, else builds and fails with Go's message. */
+function confirmKubeBuild() {
+  const build = spawnKubeBuild(projectRoot);
+  return new Promise((resolve) => build.child.on('exit', (code) => resolve(code === 0)));
 }
 
 console.log(`Node.js ${process.version} (${process.execPath})`);
@@ -79,16 +101,15 @@ const integrationRun = (files) => [
 ];
 
 const harness = `import('./tests/harness/moto/setup.mjs').then((m) => m.ensureMotoVenv(process.cwd()))`;
-const kubeHarness = `import('./tests/harness/kube/build.mjs').then((m) => m.ensureKubeBinaries(process.cwd()))`;
 const browserHarness = `import('./tests/harness/browser/chromium.mjs').then((m) => m.ensureChromium())`;
 
-// The kube-apiserver build is the longest step cold (~6 min on 2 cores) and only the integration
-// tests need it: it runs while the other harness parts, the static checks and the unit tests do.
-const kubeBuild = startInBackground(
-  'harness: kube-apiserver + etcd from Go modules (.harness/bin; ~6 min cold, reused after)',
-  process.execPath,
-  ['--input-type=module', '-e', kubeHarness],
-);
+const kubeBuild = kubeBuildInBackground();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    kubeBuild.stop();
+    process.exit(130);
+  });
+}
 
 const steps = [
   // The harness first, so that a missing part (python3, venv, PyPI) fails here with its own message.

@@ -4,8 +4,22 @@
 // file takes the project root as a parameter and never touches import.meta.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { setPriority } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const MODULE_DIR = 'tests/harness/kube';
 /** The binaries `go build ./cmd/...` produces, one per directory under cmd/. */
@@ -14,8 +28,9 @@ export const KUBE_BINARIES = Object.freeze(['kube-apiserver', 'etcd']);
  * -trimpath keeps absolute checkout paths out of the binaries and the cache keys, so CI runners
  * with different workspaces share GOCACHE. -buildvcs=false stops Go from stamping git state into
  * the binaries: without it every commit would relink both, and a tree without .git would fail.
+ * -dwarf=false (with -s -w at link time) spends no compile time on debug information nobody reads.
  */
-const BUILD_FLAGS = Object.freeze(['-trimpath', '-buildvcs=false']);
+const BUILD_FLAGS = Object.freeze(['-trimpath', '-buildvcs=false', '-gcflags=all=-dwarf=false']);
 
 /**
  * Upstream's release build (hack/lib/version.sh) stamps the version with -X; without it the binary
@@ -64,6 +79,9 @@ export function kubePaths(root) {
     stamp: join(bin, '.kube-binaries.sha256'),
     // Under .harness so CI can cache one directory and git never sees it.
     gocache: join(root, '.harness/go/cache'),
+    // A build started in the background (by `npm ci`, scripts/startHarnessBuild.mjs): its pid and output.
+    backgroundPid: join(root, '.harness/logs/kube-build.pid'),
+    backgroundLog: join(root, '.harness/logs/kube-build.log'),
     gomodcache: join(root, '.harness/go/mod'),
     binary: (name) => join(bin, name),
   };
@@ -187,4 +205,81 @@ export async function ensureKubeBinaries(root, { go = process.env.KUBE_HARNESS_G
   const sizes = KUBE_BINARIES.map((name) => `${name} ${(statSync(p.binary(name)).size / 2 ** 20).toFixed(0)} MiB`).join(', ');
   log(`built in ${seconds(Date.now() - started)} (${compiled} packages compiled; ${sizes})`);
   return result(true);
+}
+
+/**
+ * Starts `ensureKubeBinaries(root)` in a child process at the lowest CPU priority, so that it soaks
+ * up the CPU whatever runs meanwhile leaves idle; the Go compilers inherit the priority. The child
+ * leads its own process group, so that stopping it stops the compilers too.
+ * @param {string} root project root
+ * @param {{ stdio?: import('node:child_process').StdioOptions, detached?: boolean }} [options]
+ */
+export function spawnKubeBuild(root, { stdio = 'inherit', detached = false } = {}) {
+  const module = pathToFileURL(join(root, MODULE_DIR, 'build.mjs')).href;
+  const script = `import(${JSON.stringify(module)}).then((m) => m.ensureKubeBinaries(${JSON.stringify(root)}))`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio, detached: true, env: process.env });
+  setPriority(child.pid, 19);
+  if (detached) child.unref();
+  return { child, stop: () => child.exitCode === null && killGroup(child.pid) };
+}
+
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** The pid of a background build that is still running, if any. */
+export function runningBackgroundBuild(root) {
+  const p = kubePaths(root);
+  if (!existsSync(p.backgroundPid)) return undefined;
+  const pid = Number(readFileSync(p.backgroundPid, 'utf8').trim());
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  // A pid the system has since given to another process is not our build.
+  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : 'build.mjs';
+  return cmdline.includes('build.mjs') ? pid : undefined;
+}
+
+/**
+ * Starts the build detached, its output in `.harness/logs/kube-build.log`, and returns at once; the
+ * build outlives the caller (npm ci). Does nothing when one is already running.
+ * @returns {{ pid: number, started: boolean, log: string }}
+ */
+export function startBackgroundBuild(root) {
+  const p = kubePaths(root);
+  const running = runningBackgroundBuild(root);
+  if (running) return { pid: running, started: false, log: p.backgroundLog };
+  mkdirSync(join(root, '.harness/logs'), { recursive: true });
+  const log = openSync(p.backgroundLog, 'w');
+  try {
+    const { child } = spawnKubeBuild(root, { stdio: ['ignore', log, log], detached: true });
+    writeFileSync(p.backgroundPid, `${child.pid}\n`);
+    return { pid: child.pid, started: true, log: p.backgroundLog };
+  } finally {
+    closeSync(log);
+  }
+}
+
+/**
+ * Waits for a background build to end and returns its output, or undefined when none was running.
+ * It is not trusted for the result: the caller runs ensureKubeBinaries after it, which returns at
+ * once when the binaries are there and current, and builds (and fails with Go's message) otherwise.
+ */
+export async function waitForBackgroundBuild(root, { pollMs = 1000 } = {}) {
+  const pid = runningBackgroundBuild(root);
+  if (!pid) return undefined;
+  while (runningBackgroundBuild(root) === pid) await new Promise((resolve) => setTimeout(resolve, pollMs));
+  return readFileSync(kubePaths(root).backgroundLog, 'utf8');
+}
+
+/** Stops a background build that is still running (npm test stopping early). */
+export function stopBackgroundBuild(root) {
+  const pid = runningBackgroundBuild(root);
+  if (pid) killGroup(pid);
 }
