@@ -5,14 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { projectRoot } from './offline.mjs';
-import {
-  KUBE_BUILD_PENDING_ENV,
-  NEEDS_KUBE_PRAGMA,
-  runningBackgroundBuild,
-  spawnKubeBuild,
-  stopBackgroundBuild,
-  waitForBackgroundBuild,
-} from '../tests/harness/kube/build.mjs';
+import { KUBE_BUILD_PENDING_ENV, NEEDS_KUBE_PRAGMA, spawnKubeBuild } from '../tests/harness/kube/build.mjs';
 
 const bin = (name) => join(projectRoot, 'node_modules/.bin', name);
 const reports = join(projectRoot, '.harness/reports');
@@ -27,32 +20,15 @@ function run(title, command, args, env = {}) {
 
 /**
  * The kube-apiserver build, cold the longest step (~6 min on 2 cores), which only the integration
- * tests that declare they need it wait for. `npm ci` starts it in the background (its preinstall
- * script); otherwise it starts here. Either way it runs at the lowest CPU priority while the steps
- * that do not need it run.
+ * tests that declare they need it wait for: it runs in the background at the lowest CPU priority
+ * while the steps that do not need it run.
  */
 function kubeBuildInBackground() {
-  if (runningBackgroundBuild(projectRoot)) {
-    console.log(
-      '\n=== harness: kube-apiserver + etcd from Go modules (started by npm ci; runs in the background while the checks below run)',
-    );
-    const done = waitForBackgroundBuild(projectRoot).then((output) => {
-      console.log(`\n=== harness: the background kube-apiserver build ended; its output (.harness/logs/kube-build.log):\n${output.trim()}`);
-      return confirmKubeBuild();
-    });
-    return { done, stop: () => stopBackgroundBuild(projectRoot) };
-  }
   console.log(
-    '\n=== harness: kube-apiserver + etcd from Go modules (.harness/bin; ~6 min cold, reused after; in the background while the checks below run)',
+    '\n=== harness: kube-apiserver + etcd from Go modules (.harness/bin; ~6 min cold, reused after; in the background while the steps below run)',
   );
   const build = spawnKubeBuild(projectRoot);
   return { done: new Promise((resolve) => build.child.on('exit', (code) => resolve(code === 0))), stop: build.stop };
-}
-
-/** After a background build: returns at once when the binaries are current, else builds and fails with Go's message. */
-function confirmKubeBuild() {
-  const build = spawnKubeBuild(projectRoot);
-  return new Promise((resolve) => build.child.on('exit', (code) => resolve(code === 0)));
 }
 
 console.log(`Node.js ${process.version} (${process.execPath})`);

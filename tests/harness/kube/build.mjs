@@ -4,19 +4,7 @@
 // file takes the project root as a parameter and never touches import.meta.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,9 +67,6 @@ export function kubePaths(root) {
     stamp: join(bin, '.kube-binaries.sha256'),
     // Under .harness so CI can cache one directory and git never sees it.
     gocache: join(root, '.harness/go/cache'),
-    // A build started in the background (by `npm ci`, scripts/startHarnessBuild.mjs): its pid and output.
-    backgroundPid: join(root, '.harness/logs/kube-build.pid'),
-    backgroundLog: join(root, '.harness/logs/kube-build.log'),
     gomodcache: join(root, '.harness/go/mod'),
     binary: (name) => join(bin, name),
   };
@@ -212,14 +197,13 @@ export async function ensureKubeBinaries(root, { go = process.env.KUBE_HARNESS_G
  * up the CPU whatever runs meanwhile leaves idle; the Go compilers inherit the priority. The child
  * leads its own process group, so that stopping it stops the compilers too.
  * @param {string} root project root
- * @param {{ stdio?: import('node:child_process').StdioOptions, detached?: boolean }} [options]
+ * @param {{ stdio?: import('node:child_process').StdioOptions }} [options]
  */
-export function spawnKubeBuild(root, { stdio = 'inherit', detached = false } = {}) {
+export function spawnKubeBuild(root, { stdio = 'inherit' } = {}) {
   const module = pathToFileURL(join(root, MODULE_DIR, 'build.mjs')).href;
   const script = `import(${JSON.stringify(module)}).then((m) => m.ensureKubeBinaries(${JSON.stringify(root)}))`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio, detached: true, env: process.env });
   setPriority(child.pid, 19);
-  if (detached) child.unref();
   return { child, stop: () => child.exitCode === null && killGroup(child.pid) };
 }
 
@@ -229,57 +213,4 @@ function killGroup(pid) {
   } catch {
     // Already gone.
   }
-}
-
-/** The pid of a background build that is still running, if any. */
-export function runningBackgroundBuild(root) {
-  const p = kubePaths(root);
-  if (!existsSync(p.backgroundPid)) return undefined;
-  const pid = Number(readFileSync(p.backgroundPid, 'utf8').trim());
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return undefined;
-  }
-  // A pid the system has since given to another process is not our build.
-  const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : 'build.mjs';
-  return cmdline.includes('build.mjs') ? pid : undefined;
-}
-
-/**
- * Starts the build detached, its output in `.harness/logs/kube-build.log`, and returns at once; the
- * build outlives the caller (npm ci). Does nothing when one is already running.
- * @returns {{ pid: number, started: boolean, log: string }}
- */
-export function startBackgroundBuild(root) {
-  const p = kubePaths(root);
-  const running = runningBackgroundBuild(root);
-  if (running) return { pid: running, started: false, log: p.backgroundLog };
-  mkdirSync(join(root, '.harness/logs'), { recursive: true });
-  const log = openSync(p.backgroundLog, 'w');
-  try {
-    const { child } = spawnKubeBuild(root, { stdio: ['ignore', log, log], detached: true });
-    writeFileSync(p.backgroundPid, `${child.pid}\n`);
-    return { pid: child.pid, started: true, log: p.backgroundLog };
-  } finally {
-    closeSync(log);
-  }
-}
-
-/**
- * Waits for a background build to end and returns its output, or undefined when none was running.
- * It is not trusted for the result: the caller runs ensureKubeBinaries after it, which returns at
- * once when the binaries are there and current, and builds (and fails with Go's message) otherwise.
- */
-export async function waitForBackgroundBuild(root, { pollMs = 1000 } = {}) {
-  const pid = runningBackgroundBuild(root);
-  if (!pid) return undefined;
-  while (runningBackgroundBuild(root) === pid) await new Promise((resolve) => setTimeout(resolve, pollMs));
-  return readFileSync(kubePaths(root).backgroundLog, 'utf8');
-}
-
-/** Stops a background build that is still running (npm test stopping early). */
-export function stopBackgroundBuild(root) {
-  const pid = runningBackgroundBuild(root);
-  if (pid) killGroup(pid);
 }
