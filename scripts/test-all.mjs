@@ -134,7 +134,8 @@ const steps = [
     jestRun(
       `integration tests on the kube-apiserver harness (${integration.withKube.length} files)`,
       'integration-with-kube',
-      integrationRun(integration.withKube),
+      // The build is over and both cores are free: two files at a time (each has its own servers).
+      [...integrationRun(integration.withKube), '--maxWorkers=2'],
     ),
   () =>
     run('bench/provision (smoke run; figures are not asserted)', process.execPath, [
