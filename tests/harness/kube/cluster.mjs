@@ -241,71 +241,90 @@ export async function startKubeCluster(root, options) {
     writeFileSync(join(dir, 'tokens.csv'), `${adminToken},harness-admin,harness-admin,"system:masters"\n`);
     writeFileSync(join(dir, 'webhook.kubeconfig'), webhookKubeconfig(webhookUrl));
 
-    const [etcdClientPort, etcdPeerPort, securePort] = [await freePort(), await freePort(), await freePort()];
-    const etcdClientUrl = `http://127.0.0.1:${etcdClientPort}`;
-    const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-    const etcdLog = join(logDir, 'etcd.log');
-    etcd = startProcess(
-      binaries.etcd,
-      [
-        '--name=harness',
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdClientUrl}`,
-        `--advertise-client-urls=${etcdClientUrl}`,
-        `--listen-peer-urls=${etcdPeerUrl}`,
-        `--initial-advertise-peer-urls=${etcdPeerUrl}`,
-        `--initial-cluster=harness=${etcdPeerUrl}`,
-        // Test data is thrown away with the temp dir; fsync on every write only makes CI slower.
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ],
-      etcdLog,
-      pidFile,
-    );
-    await waitUntil('etcd', () => etcdHealthy(etcdClientUrl), { timeoutMs: 30_000, child: etcd, logFile: etcdLog });
+    /** Starts etcd and the API server on fresh ports; resolves with the endpoint once /readyz answers. */
+    const startServers = async () => {
+      const [etcdClientPort, etcdPeerPort, securePort] = [await freePort(), await freePort(), await freePort()];
+      const etcdClientUrl = `http://127.0.0.1:${etcdClientPort}`;
+      const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
+      const etcdLog = join(logDir, 'etcd.log');
+      etcd = startProcess(
+        binaries.etcd,
+        [
+          '--name=harness',
+          `--data-dir=${join(dir, 'etcd')}`,
+          `--listen-client-urls=${etcdClientUrl}`,
+          `--advertise-client-urls=${etcdClientUrl}`,
+          `--listen-peer-urls=${etcdPeerUrl}`,
+          `--initial-advertise-peer-urls=${etcdPeerUrl}`,
+          `--initial-cluster=harness=${etcdPeerUrl}`,
+          // Test data is thrown away with the temp dir; fsync on every write only makes CI slower.
+          '--unsafe-no-fsync',
+          '--log-level=warn',
+        ],
+        etcdLog,
+        pidFile,
+      );
+      await waitUntil('etcd', () => etcdHealthy(etcdClientUrl), { timeoutMs: 30_000, child: etcd, logFile: etcdLog });
 
-    const apiserverLog = join(logDir, 'kube-apiserver.log');
-    apiserver = startProcess(
-      binaries.kubeApiserver,
-      [
-        `--etcd-servers=${etcdClientUrl}`,
-        '--bind-address=127.0.0.1',
-        // Without it the apiserver looks for a routable interface and fails on machines with none.
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${securePort}`,
-        `--cert-dir=${join(dir, 'certs')}`,
-        `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
-        `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
-        `--service-account-issuer=${serviceAccountIssuer}`,
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-        '--authorization-mode=RBAC',
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        `--authentication-token-webhook-config-file=${join(dir, 'webhook.kubeconfig')}`,
-        '--authentication-token-webhook-version=v1',
-        // Short, so a test that changes the webhook's keys or mappings sees the change quickly. Note
-        // kube-apiserver 1.34 also caches successes for 10 s in front of every token authenticator
-        // (TokenSuccessCacheTTL, no flag; it logs a warning about this 1s): failures are never cached.
-        '--authentication-token-webhook-cache-ttl=1s',
-        '--profiling=false',
-        ...extraApiserverArgs,
-      ],
-      apiserverLog,
-      pidFile,
-    );
-    const endpoint = `https://127.0.0.1:${securePort}`;
+      const apiserverLog = join(logDir, 'kube-apiserver.log');
+      apiserver = startProcess(
+        binaries.kubeApiserver,
+        [
+          `--etcd-servers=${etcdClientUrl}`,
+          '--bind-address=127.0.0.1',
+          // Without it the apiserver looks for a routable interface and fails on machines with none.
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${securePort}`,
+          `--cert-dir=${join(dir, 'certs')}`,
+          `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
+          `--tls-private-key-file=${join(dir, 'apiserver.key')}`,
+          `--service-account-issuer=${serviceAccountIssuer}`,
+          `--service-account-key-file=${join(dir, 'sa.pub')}`,
+          `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+          '--authorization-mode=RBAC',
+          `--token-auth-file=${join(dir, 'tokens.csv')}`,
+          `--authentication-token-webhook-config-file=${join(dir, 'webhook.kubeconfig')}`,
+          '--authentication-token-webhook-version=v1',
+          // Short, so a test that changes the webhook's keys or mappings sees the change quickly. Note
+          // kube-apiserver 1.34 also caches successes for 10 s in front of every token authenticator
+          // (TokenSuccessCacheTTL, no flag; it logs a warning about this 1s): failures are never cached.
+          '--authentication-token-webhook-cache-ttl=1s',
+          '--profiling=false',
+          ...extraApiserverArgs,
+        ],
+        apiserverLog,
+        pidFile,
+      );
+      const endpoint = `https://127.0.0.1:${securePort}`;
+      const caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
+      // /readyz covers etcd, the RBAC bootstrap roles and every post-start hook: after it, RBAC works.
+      await waitUntil(
+        'kube-apiserver /readyz',
+        async () => (await kubeRequest({ endpoint, caPem }, 'GET', '/readyz', { token: adminToken })).status === 200,
+        {
+          timeoutMs: readyTimeoutMs,
+          child: apiserver,
+          logFile: apiserverLog,
+        },
+      );
+      return endpoint;
+    };
+    let endpoint;
+    for (let attempt = 1; !endpoint; attempt += 1) {
+      try {
+        endpoint = await startServers();
+      } catch (error) {
+        await stopProcess(apiserver);
+        await stopProcess(etcd);
+        // freePort picks outside the ephemeral range, yet another process can still take a port
+        // between the pick and the bind; anything else is a real failure.
+        if (attempt === 3 || !/address already in use/.test(error.message)) throw error;
+        log(`a port was taken before etcd or kube-apiserver bound it (attempt ${attempt}); starting again on other ports`);
+        rmSync(join(dir, 'etcd'), { recursive: true, force: true });
+      }
+    }
     const caPem = readFileSync(join(dir, 'ca.crt'), 'utf8');
-    // /readyz covers etcd, the RBAC bootstrap roles and every post-start hook: after it, RBAC works.
-    await waitUntil(
-      'kube-apiserver /readyz',
-      async () => (await kubeRequest({ endpoint, caPem }, 'GET', '/readyz', { token: adminToken })).status === 200,
-      {
-        timeoutMs: readyTimeoutMs,
-        child: apiserver,
-        logFile: apiserverLog,
-      },
-    );
     const startupMs = Date.now() - started;
     log(`kube-apiserver ready at ${endpoint} in ${(startupMs / 1000).toFixed(1)} s (logs ${logDir})`);
     return {
