@@ -1,7 +1,7 @@
 // Body of bench/provision (bundled and run by bench/provision.mjs): N flows submit → approve →
 // provision → apply against the harness (moto for IAM and EKS, dynalite for requests, a real
 // kube-apiserver for the ServiceAccounts).
-import https from 'node:https';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { startLocalDynamo } from '../scripts/localDynamo.mjs';
 import { EksTokenSource } from '../src/adapters/aws/eksTokenSource';
 import { KubernetesServiceAccountApplier } from '../src/adapters/k8s/kubernetesServiceAccountApplier';
@@ -39,19 +39,17 @@ function countBy(values: string[]): Record<string, number> {
   return values.reduce<Record<string, number>>((counts, value) => ({ ...counts, [value]: (counts[value] ?? 0) + 1 }), {});
 }
 
-/** Counts HTTPS requests to one host:port (the API server): client-node sends them through node:https. */
+/**
+ * Counts HTTP requests to one origin (the API server). client-node 2.x sends them through its own
+ * undici, which announces every request on the process-wide `undici:request:create` channel; a
+ * patch of node:https (how 1.x sent them) counted none. The AWS SDK uses node:https, not undici.
+ */
 function countRequestsTo(endpoint: string): { count: () => number; reset: () => void } {
-  const { host } = new URL(endpoint);
+  const { origin } = new URL(endpoint);
   let requests = 0;
-  const original = https.request;
-  https.request = ((...args: Parameters<typeof https.request>) => {
-    const [target] = args;
-    const options = target as https.RequestOptions;
-    const targetHost =
-      typeof target === 'string' || target instanceof URL ? new URL(target).host : `${options.hostname ?? options.host}:${options.port}`;
-    if (targetHost === host) requests++;
-    return original(...args);
-  }) as typeof https.request;
+  diagnosticsChannel.subscribe('undici:request:create', (message) => {
+    if ((message as { request: { origin?: unknown } }).request.origin === origin) requests++;
+  });
   return { count: () => requests, reset: () => (requests = 0) };
 }
 
@@ -188,7 +186,8 @@ async function main() {
     });
     console.log(`AWS calls of the fresh pass by name: ${JSON.stringify(freshByName)}`);
     console.log('minimum: DescribeCluster once per cluster + CreatePolicy, CreateRole, AttachRolePolicy per grant;');
-    console.log('         Kubernetes: one read (the ownership check) + one server-side apply per grant.');
+    console.log('         Kubernetes: one read (the ownership check) + one server-side apply per grant, and');
+    console.log("         client-node's API discovery (GET /api/v1) once per client: more when its first calls run at once.");
     console.log(`AWS calls of the added-grant pass by name: ${JSON.stringify(addedByName)}`);
     console.log("minimum for an added grant: CreatePolicy + AttachRolePolicy, and GetRole to prove the role is the workload's;");
     console.log('         Kubernetes: none (the ServiceAccount already carries the role, whose ARN never changes).');
