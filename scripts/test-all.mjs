@@ -27,8 +27,7 @@ function kubeBuildInBackground() {
   console.log(
     '\n=== harness: kube-apiserver + etcd from Go modules (.harness/bin; ~6 min cold, reused after; in the background while the steps below run)',
   );
-  const build = spawnKubeBuild(projectRoot);
-  return { done: new Promise((resolve) => build.child.on('exit', (code) => resolve(code === 0))), stop: build.stop };
+  return spawnKubeBuild(projectRoot);
 }
 
 console.log(`Node.js ${process.version} (${process.execPath})`);

@@ -196,15 +196,21 @@ export async function ensureKubeBinaries(root, { go = process.env.KUBE_HARNESS_G
  * Starts `ensureKubeBinaries(root)` in a child process at the lowest CPU priority, so that it soaks
  * up the CPU whatever runs meanwhile leaves idle; the Go compilers inherit the priority. The child
  * leads its own process group, so that stopping it stops the compilers too.
+ * `done` resolves with whether the binaries were built (or were already current).
  * @param {string} root project root
- * @param {{ stdio?: import('node:child_process').StdioOptions }} [options]
  */
-export function spawnKubeBuild(root, { stdio = 'inherit' } = {}) {
+export function spawnKubeBuild(root) {
   const module = pathToFileURL(join(root, MODULE_DIR, 'build.mjs')).href;
   const script = `import(${JSON.stringify(module)}).then((m) => m.ensureKubeBinaries(${JSON.stringify(root)}))`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio, detached: true, env: process.env });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    stdio: 'inherit',
+    detached: true,
+    env: process.env,
+  });
   setPriority(child.pid, 19);
-  return { child, stop: () => child.exitCode === null && killGroup(child.pid) };
+  const done = new Promise((resolve) => child.on('exit', (code) => resolve(code === 0)));
+  return { done, stop: () => child.exitCode === null && killGroup(child.pid) };
 }
 
 function killGroup(pid) {
