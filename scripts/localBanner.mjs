@@ -34,7 +34,7 @@ export function localBanner({ root, baseUrl, aws, kube, config, configPath, data
     `  Lambda (hand-offs)   ${lambdaEndpoint}`,
     kube
       ? `  Kubernetes API       ${kube.endpoint}  cluster ${config.clusters[0].name}, the broker may manage ServiceAccounts in ${kube.namespaces.join(', ')}`
-      : `  Kubernetes API       none, so \`delivery: apply\` is off (${aws.embedded ? 'npm start -- --kube builds a local API server, ~7 min once' : "the emulator's DescribeCluster names its own endpoints"})`,
+      : `  Kubernetes API       none, so \`delivery: apply\` and the check after provisioning are off (${aws.embedded ? 'npm start -- --kube builds a local API server, ~7 min once' : "the emulator's DescribeCluster names its own endpoints"})`,
     `  provisioning         ${config.provisioning?.enabled ? 'on: approval creates the policy and role in the emulator' : 'off: approved grants are plan-only'} (config/local.yaml)`,
     `  API reference        ${baseUrl}/docs (the document: ${baseUrl}/openapi.json)`,
     '',

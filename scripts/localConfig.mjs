@@ -32,6 +32,8 @@ export function makeLocalConfig({ root, base, issuersFromEmulator, applyAvailabl
   if (config.accounts && config.hubAccountId) delete config.accounts[config.hubAccountId];
   // Without an API server a request for `apply` is refused at submission, not failed at provisioning.
   if (!applyAvailable && config.delivery) config.delivery.allowApply = false;
+  // Nor is there a cluster to mint the pod's token: a check after each grant could only fail (K8S_UNREACHABLE).
+  if (!applyAvailable) config.verification = { ...config.verification, afterProvisioning: false };
   return { config, sources: [basePath, overlayPath] };
 }
 

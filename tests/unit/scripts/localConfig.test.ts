@@ -20,13 +20,15 @@ describe('makeLocalConfig', () => {
     const parsed = parseBrokerConfig(stringify(config), 'local');
     expect(parsed.provisioning).toMatchObject({ enabled: true, createOidcProvider: true });
     expect(parsed.delivery.allowApply).toBe(true);
+    expect(parsed.verification.afterProvisioning).toBe(true);
     expect(parsed.clusters[0]?.oidcIssuer).toBe('https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE');
   });
 
-  it('leaves issuers to the emulator it did not start, and apply off without an API server', () => {
+  it('leaves issuers to the emulator it did not start, and apply and the check after provisioning off without an API server', () => {
     const { config } = makeLocalConfig({ root, issuersFromEmulator: true, applyAvailable: false });
 
     expect(config.clusters.map((cluster: { oidcIssuer?: string }) => cluster.oidcIssuer)).toEqual([undefined, undefined]);
     expect(config.delivery.allowApply).toBe(false);
+    expect(parseBrokerConfig(stringify(config), 'local').verification.afterProvisioning).toBe(false);
   });
 });
